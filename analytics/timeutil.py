@@ -1,0 +1,26 @@
+"""Time conventions: parse ISO 8601 at the edges, keep naive UTC inside."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+UTC = timezone.utc
+
+
+def parse_timestamp(value: str) -> datetime:
+    """Parse an ISO 8601 timestamp ("2026-11-02T09:15:00Z", "+01:00" offsets, or naive = UTC) to naive UTC."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat() + "Z"
