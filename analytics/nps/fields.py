@@ -1,0 +1,144 @@
+"""The validated fields of one survey outcome, and their JSON form (for the spool). Pure: no database."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from analytics.storage.models import CHANNELS, NPS_STATUSES
+from analytics.timeutil import iso_utc, parse_timestamp
+
+MAX_SOURCE_LENGTH = 64
+MAX_KEY_LENGTH = 255
+MAX_ID_LENGTH = 128
+MAX_TOUCHPOINT_LENGTH = 128
+MAX_SEGMENT_LENGTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyFields:
+    """One survey outcome, checked and normalised (stripped strings, naive UTC datetimes, unique agents)."""
+
+    source: str
+    survey_key: str
+    status: str
+    responded_at: datetime
+    score: int | None = None
+    comment: str | None = None
+    customer_id: str | None = None
+    conversation_external_id: str | None = None
+    touchpoint: str | None = None
+    channel: str | None = None
+    agent_ids: tuple[str, ...] = ()
+    asked_at: datetime | None = None
+    segment: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["agent_ids"] = list(self.agent_ids)
+        data["responded_at"] = iso_utc(self.responded_at)
+        data["asked_at"] = iso_utc(self.asked_at)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SurveyFields:
+        return validate_survey_fields(**data)
+
+
+def _text(name: str, value: Any, *, required: bool, max_length: int | None) -> str | None:
+    if value is None:
+        if required:
+            raise ValueError(f"{name} is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"{name} must be a string, got {type(value).__name__}")
+    text = str(value).strip()
+    if not text:
+        if required:
+            raise ValueError(f"{name} must not be empty")
+        return None
+    if max_length is not None and len(text) > max_length:
+        raise ValueError(f"{name} must be at most {max_length} characters, got {len(text)}")
+    return text
+
+
+def as_naive_utc(name: str, value: Any, *, required: bool) -> datetime | None:
+    """A datetime (aware ones converted to UTC), an ISO 8601 string, or epoch seconds (Rasa event times)."""
+    if value is None or value == "":
+        if required:
+            raise ValueError(f"{name} is required")
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a datetime, got bool")
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
+    if isinstance(value, str):
+        try:
+            return parse_timestamp(value)
+        except ValueError:
+            raise ValueError(f"{name} must be an ISO 8601 timestamp like 2026-11-02T09:15:00Z, got {value!r}") from None
+    raise ValueError(f"{name} must be a datetime, got {type(value).__name__}")
+
+
+def validate_survey_fields(
+    *,
+    source: Any,
+    survey_key: Any,
+    status: Any,
+    responded_at: Any,
+    score: Any = None,
+    comment: Any = None,
+    customer_id: Any = None,
+    conversation_external_id: Any = None,
+    touchpoint: Any = None,
+    channel: Any = None,
+    agent_ids: Any = (),
+    asked_at: Any = None,
+    segment: Any = None,
+) -> SurveyFields:
+    """Check one survey outcome; a ``ValueError`` names the field and what was expected."""
+    if status not in NPS_STATUSES:
+        raise ValueError(f"status must be one of {'|'.join(NPS_STATUSES)}, got {status!r}")
+    if status == "answered":
+        if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
+            raise ValueError(f"score must be a whole number from 0 to 10 for an answered survey, got {score!r}")
+    elif score is not None:
+        raise ValueError(f"score must be empty for a {status} survey, got {score!r}")
+    if comment is not None and not isinstance(comment, str):
+        raise ValueError(f"comment must be a string, got {type(comment).__name__}")
+    channel_text = _text("channel", channel, required=False, max_length=32)
+    if channel_text is not None and channel_text not in CHANNELS:
+        raise ValueError(f"channel must be one of {'|'.join(CHANNELS)}, got {channel_text!r}")
+    if agent_ids is None:
+        agent_ids = ()
+    if isinstance(agent_ids, str) or not isinstance(agent_ids, (list, tuple)):
+        raise ValueError(f"agent_ids must be a list of strings, got {type(agent_ids).__name__}")
+    agents: dict[str, None] = {}
+    for position, agent_id in enumerate(agent_ids):
+        agent = _text(f"agent_ids[{position}]", agent_id, required=True, max_length=MAX_ID_LENGTH)
+        agents.setdefault(agent or "")
+    responded = as_naive_utc("responded_at", responded_at, required=True)
+    asked = as_naive_utc("asked_at", asked_at, required=False)
+    assert responded is not None
+    if asked is not None and asked > responded:
+        raise ValueError(f"asked_at ({asked.isoformat()}) is after responded_at ({responded.isoformat()})")
+    return SurveyFields(
+        source=_text("source", source, required=True, max_length=MAX_SOURCE_LENGTH) or "",
+        survey_key=_text("survey_key", survey_key, required=True, max_length=MAX_KEY_LENGTH) or "",
+        status=status,
+        responded_at=responded,
+        score=score,
+        comment=(comment.strip() or None) if comment else None,
+        customer_id=_text("customer_id", customer_id, required=False, max_length=MAX_ID_LENGTH),
+        conversation_external_id=_text(
+            "conversation_external_id", conversation_external_id, required=False, max_length=MAX_KEY_LENGTH
+        ),
+        touchpoint=_text("touchpoint", touchpoint, required=False, max_length=MAX_TOUCHPOINT_LENGTH),
+        channel=channel_text,
+        agent_ids=tuple(agents),
+        asked_at=asked,
+        segment=_text("segment", segment, required=False, max_length=MAX_SEGMENT_LENGTH),
+    )
