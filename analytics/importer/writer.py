@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from analytics.importer.records import ConversationRecord
@@ -79,10 +79,9 @@ class ConversationWriter:
     def _ensure_customers(self, session: Session, records: list[ConversationRecord]) -> None:
         segments: dict[str, str | None] = {}
         for record in records:
-            if record.customer_id:
-                # The latest conversation's segment wins: customers move between segments.
-                if record.segment or record.customer_id not in segments:
-                    segments[record.customer_id] = record.segment
+            # The latest conversation's segment wins: customers move between segments.
+            if record.customer_id and (record.segment or record.customer_id not in segments):
+                segments[record.customer_id] = record.segment
         if not segments:
             return
         stored = dict(session.execute(
@@ -90,11 +89,16 @@ class ConversationWriter:
         ).tuples().all())
         new_rows = [{"id": cid, "segment": seg} for cid, seg in segments.items() if cid not in stored]
         if new_rows:
-            session.execute(insert(Customer), new_rows)
+            session.connection().execute(insert(Customer.__table__), new_rows)
             self.counts.new_customers += len(new_rows)
-        for customer_id, segment in segments.items():
-            if customer_id in stored and segment and stored[customer_id] != segment:
-                session.execute(update(Customer).where(Customer.id == customer_id).values(segment=segment))
+        changed = [{"customer": cid, "new_segment": seg} for cid, seg in segments.items()
+                   if cid in stored and seg and stored[cid] != seg]
+        if changed:
+            table = Customer.__table__
+            session.connection().execute(
+                update(table).where(table.c.id == bindparam("customer")).values(segment=bindparam("new_segment")),
+                changed,
+            )
 
     def _ensure_agents(self, session: Session, records: list[ConversationRecord]) -> None:
         agent_ids = {agent_id for record in records for agent_id in record.agent_ids}
@@ -103,7 +107,7 @@ class ConversationWriter:
         stored = set(session.scalars(select(Agent.id).where(Agent.id.in_(list(agent_ids)))))
         new_rows = [{"id": agent_id} for agent_id in sorted(agent_ids - stored)]
         if new_rows:
-            session.execute(insert(Agent), new_rows)
+            session.connection().execute(insert(Agent.__table__), new_rows)
             self.counts.new_agents += len(new_rows)
 
     def _ensure_touchpoints(self, session: Session, records: list[ConversationRecord]) -> None:
@@ -133,9 +137,13 @@ class ConversationWriter:
             }
             for record in records
         ]
+        # A plain executemany and one SELECT of the new ids: SQLite would run an INSERT ... RETURNING per row.
+        session.connection().execute(insert(Conversation.__table__), rows)
         returned = session.execute(
-            insert(Conversation).returning(Conversation.external_id, Conversation.id, sort_by_parameter_order=True),
-            rows,
+            select(Conversation.external_id, Conversation.id).where(
+                Conversation.source == self._source,
+                Conversation.external_id.in_([record.conversation_id for record in records]),
+            )
         ).tuples().all()
         self.counts.conversations += len(returned)
         for record in records:
@@ -157,7 +165,7 @@ class ConversationWriter:
             for record in records
             for seq, turn in enumerate(record.turns)
         ]
-        session.execute(insert(Turn), rows)
+        session.connection().execute(insert(Turn.__table__), rows)
         self.counts.turns += len(rows)
 
     def _insert_nps(self, session: Session, records: list[ConversationRecord],
@@ -188,5 +196,5 @@ class ConversationWriter:
                 "followup_due": responded_at + FOLLOWUP_WINDOW if detractor else None,
             })
         if rows:
-            session.execute(insert(NpsResponse), rows)
+            session.connection().execute(insert(NpsResponse.__table__), rows)
             self.counts.nps_responses += len(rows)
