@@ -16,6 +16,25 @@ MAX_TOUCHPOINT_LENGTH = 128
 MAX_SEGMENT_LENGTH = 64
 
 
+_MISSING: Any = object()
+
+
+class SurveyFieldError(ValueError):
+    """One field is wrong: ``field`` (e.g. ``score``, ``agent_ids[1]``), what was ``expected`` and what was ``got``."""
+
+    def __init__(self, field: str, expected: str, got: Any = _MISSING) -> None:
+        self.field = field
+        self.expected = expected
+        self.got = got
+        shown = "" if got is _MISSING else f", got {_preview(got)}"
+        super().__init__(f"{field} must be {expected}{shown}")
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 @dataclass(frozen=True, slots=True)
 class SurveyFields:
     """One survey outcome, checked and normalised (stripped strings, naive UTC datetimes, unique agents)."""
@@ -49,38 +68,39 @@ class SurveyFields:
 def _text(name: str, value: Any, *, required: bool, max_length: int | None) -> str | None:
     if value is None:
         if required:
-            raise ValueError(f"{name} is required")
+            raise SurveyFieldError(name, "a non-empty string", value)
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError(f"{name} must be a string, got {type(value).__name__}")
+        raise SurveyFieldError(name, "a string", value)
     text = str(value).strip()
     if not text:
         if required:
-            raise ValueError(f"{name} must not be empty")
+            raise SurveyFieldError(name, "a non-empty string", value)
         return None
     if max_length is not None and len(text) > max_length:
-        raise ValueError(f"{name} must be at most {max_length} characters, got {len(text)}")
+        raise SurveyFieldError(name, f"at most {max_length} characters", f"{len(text)} characters")
     return text
 
 
 def as_naive_utc(name: str, value: Any, *, required: bool) -> datetime | None:
     """A datetime (aware ones converted to UTC), an ISO 8601 string, or epoch seconds (Rasa event times)."""
+    expected = "a datetime or an ISO 8601 timestamp like 2026-11-02T09:15:00Z"
     if value is None or value == "":
         if required:
-            raise ValueError(f"{name} is required")
+            raise SurveyFieldError(name, expected, value)
         return None
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be a datetime, got bool")
+        raise SurveyFieldError(name, expected, value)
     if isinstance(value, (int, float)):
         return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
     if isinstance(value, str):
         try:
             return parse_timestamp(value)
         except ValueError:
-            raise ValueError(f"{name} must be an ISO 8601 timestamp like 2026-11-02T09:15:00Z, got {value!r}") from None
-    raise ValueError(f"{name} must be a datetime, got {type(value).__name__}")
+            raise SurveyFieldError(name, expected, value) from None
+    raise SurveyFieldError(name, expected, value)
 
 
 def validate_survey_fields(
@@ -99,23 +119,23 @@ def validate_survey_fields(
     asked_at: Any = None,
     segment: Any = None,
 ) -> SurveyFields:
-    """Check one survey outcome; a ``ValueError`` names the field and what was expected."""
+    """Check one survey outcome; a ``SurveyFieldError`` (a ``ValueError``) names the field and what was expected."""
     if status not in NPS_STATUSES:
-        raise ValueError(f"status must be one of {'|'.join(NPS_STATUSES)}, got {status!r}")
+        raise SurveyFieldError("status", "one of " + "|".join(NPS_STATUSES), status)
     if status == "answered":
         if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
-            raise ValueError(f"score must be a whole number from 0 to 10 for an answered survey, got {score!r}")
+            raise SurveyFieldError("score", "a whole number from 0 to 10 for an answered survey", score)
     elif score is not None:
-        raise ValueError(f"score must be empty for a {status} survey, got {score!r}")
+        raise SurveyFieldError("score", f"empty for a {status} survey", score)
     if comment is not None and not isinstance(comment, str):
-        raise ValueError(f"comment must be a string, got {type(comment).__name__}")
+        raise SurveyFieldError("comment", "a string", comment)
     channel_text = _text("channel", channel, required=False, max_length=32)
     if channel_text is not None and channel_text not in CHANNELS:
-        raise ValueError(f"channel must be one of {'|'.join(CHANNELS)}, got {channel_text!r}")
+        raise SurveyFieldError("channel", "one of " + "|".join(CHANNELS), channel_text)
     if agent_ids is None:
         agent_ids = ()
     if isinstance(agent_ids, str) or not isinstance(agent_ids, (list, tuple)):
-        raise ValueError(f"agent_ids must be a list of strings, got {type(agent_ids).__name__}")
+        raise SurveyFieldError("agent_ids", "a list of strings", agent_ids)
     agents: dict[str, None] = {}
     for position, agent_id in enumerate(agent_ids):
         agent = _text(f"agent_ids[{position}]", agent_id, required=True, max_length=MAX_ID_LENGTH)
@@ -124,7 +144,7 @@ def validate_survey_fields(
     asked = as_naive_utc("asked_at", asked_at, required=False)
     assert responded is not None
     if asked is not None and asked > responded:
-        raise ValueError(f"asked_at ({asked.isoformat()}) is after responded_at ({responded.isoformat()})")
+        raise SurveyFieldError("asked_at", f"no later than responded_at ({responded.isoformat()})", asked.isoformat())
     return SurveyFields(
         source=_text("source", source, required=True, max_length=MAX_SOURCE_LENGTH) or "",
         survey_key=_text("survey_key", survey_key, required=True, max_length=MAX_KEY_LENGTH) or "",
