@@ -29,6 +29,7 @@ class RecordError(ValueError):
 
 
 _MISSING = object()
+_SPEAKER_SET = frozenset(SPEAKERS)
 
 
 def _preview(value: Any) -> str:
@@ -108,16 +109,20 @@ def parse_turn(raw: Any, path: str) -> TurnRecord:
     if not isinstance(raw, dict):
         raise RecordError(path, "an object with speaker and text", raw)
     speaker = raw.get("speaker", _MISSING)
-    if speaker not in SPEAKERS:
+    if type(speaker) is not str or speaker not in _SPEAKER_SET:
         raise RecordError(f"{path}.speaker", "one of " + "|".join(SPEAKERS), speaker)
     text = raw.get("text", _MISSING)
-    if not isinstance(text, str):
+    if type(text) is not str:
         raise RecordError(f"{path}.text", "a string", text)
-    agent_id = _string(raw, "agent_id", f"{path}.agent_id", required=False, max_length=MAX_ID_LENGTH)
-    if agent_id is not None and speaker != "agent":
-        raise RecordError(f"{path}.agent_id", "no agent_id on a customer or bot turn", agent_id)
-    ts = _timestamp(raw, "ts", f"{path}.ts", required=False)
-    return TurnRecord(speaker=speaker, text=text, agent_id=agent_id, ts=ts)
+    agent_id = raw.get("agent_id")
+    if agent_id is not None:
+        agent_id = _string(raw, "agent_id", f"{path}.agent_id", required=False, max_length=MAX_ID_LENGTH)
+        if agent_id is not None and speaker != "agent":
+            raise RecordError(f"{path}.agent_id", "no agent_id on a customer or bot turn", agent_id)
+    ts = raw.get("ts")
+    if ts is not None:
+        ts = _timestamp(raw, "ts", f"{path}.ts", required=False)
+    return TurnRecord(speaker, text, agent_id, ts)
 
 
 def parse_nps(raw: Any, path: str = "nps") -> NpsRecord | None:
