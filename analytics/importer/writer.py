@@ -11,20 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from itertools import islice
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from analytics.importer.records import ConversationRecord
+from analytics.nps.followup import followup_state, is_detractor
 from analytics.storage.models import Agent, Conversation, Customer, NpsResponse, Touchpoint, Turn
 from analytics.timeutil import utcnow
 
 DEFAULT_SOURCE = "import"
 BATCH_SIZE = 1000
-DETRACTOR_MAX_SCORE = 6
-FOLLOWUP_WINDOW = timedelta(hours=48)
 CONVERSATION_COLUMNS = ("source", "external_id", "channel", "touchpoint_id", "customer_id", "started_at",
                         "ended_at", "resolved_outcome")
 TURN_COLUMNS = ("conversation_id", "seq", "speaker", "agent_id", "text", "ts")
@@ -185,7 +183,9 @@ class ConversationWriter:
             if record.nps is None:
                 continue
             responded_at = record.ended_at or record.started_at or now
-            detractor = record.nps.score <= DETRACTOR_MAX_SCORE
+            followup_status, followup_due = followup_state(
+                detractor=is_detractor("answered", record.nps.score), current_status=None, current_due=None,
+                responded_at=responded_at)
             rows.append({
                 "source": self._source,
                 "survey_key": f"conversation:{record.conversation_id}",
@@ -201,8 +201,8 @@ class ConversationWriter:
                 "comment": record.nps.comment,
                 "asked_at": responded_at,
                 "responded_at": responded_at,
-                "followup_status": "open" if detractor else None,
-                "followup_due": responded_at + FOLLOWUP_WINDOW if detractor else None,
+                "followup_status": followup_status,
+                "followup_due": followup_due,
             })
         if rows:
             session.connection().execute(insert(NpsResponse.__table__), rows)
