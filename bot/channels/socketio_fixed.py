@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
@@ -35,7 +36,7 @@ class SessionPersistentSocketIOInput(SocketIOInput):
         sio = self.sio
         assert sio is not None  # set by the parent's blueprint()
 
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+        async def session_request(sid: str, data: dict | None) -> None:
             data = dict(data or {})
             if not data.get("session_id"):
                 data["session_id"] = uuid.uuid4().hex

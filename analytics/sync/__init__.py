@@ -1,0 +1,1 @@
+"""Copy the bot's conversations from Rasa's SQL tracker store into our conversations/turns tables."""
