@@ -76,6 +76,9 @@ class Conversation(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The helpdesk's own verdict, when the import gives one; it wins over what the scorer infers.
     resolved_outcome: Mapped[bool | None] = mapped_column(Boolean)
+    # What a reader of the transcript should know that the turns do not say, e.g. "handed off to a human:
+    # ticket H-1042 (customer asked for a person)" (set by the Rasa tracker sync).
+    note: Mapped[str | None] = mapped_column(Text)
 
     touchpoint: Mapped[Touchpoint | None] = relationship()
     customer: Mapped[Customer | None] = relationship()
