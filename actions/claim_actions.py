@@ -1,0 +1,89 @@
+"""Starting a warranty claim: the claim form (serial, problem, contact email) and the Claim row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import BACKEND_OK, BACKEND_RESULT_SLOT, BACKEND_UNAVAILABLE, long_date, slot_text
+from actions.services.claims import open_claim
+from actions.services.db import BackendUnavailable, transaction
+from actions.services.references import Reference, format_hint, parse_email, parse_serial_number
+from actions.services.warranty import find_units, is_registered
+from analytics.timeutil import utcnow
+
+MIN_PROBLEM_CHARS = 3
+MAX_PROBLEM_CHARS = 2000
+CLAIM_SLOTS = ("claim_serial", "claim_problem", "claim_email")
+
+
+class ValidateClaimForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_claim_form"
+
+    def validate_claim_serial(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        serial = parse_serial_number(str(value) if value is not None else None)
+        if serial is None:
+            dispatcher.utter_message(response="utter_reference_hint", hint=format_hint("serial_number"))
+            return {"claim_serial": None}
+        try:
+            with transaction() as session:
+                known = is_registered(session, serial)
+        except BackendUnavailable:
+            known = True  # cannot check now: take the customer's word, the team verifies the claim anyway
+        if not known:
+            dispatcher.utter_message(response="utter_claim_serial_unknown", serial=serial)
+            return {"claim_serial": None}
+        return {"claim_serial": serial}
+
+    def validate_claim_problem(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> dict[str, Any]:
+        problem = " ".join(str(value or "").split())
+        if len(problem) < MIN_PROBLEM_CHARS:
+            dispatcher.utter_message(response="utter_claim_problem_hint")
+            return {"claim_problem": None}
+        return {"claim_problem": problem[:MAX_PROBLEM_CHARS]}
+
+    def validate_claim_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        email = parse_email(str(value) if value is not None else None)
+        if email is None:
+            dispatcher.utter_message(response="utter_reference_hint", hint=format_hint("email"))
+            return {"claim_email": None}
+        return {"claim_email": email}
+
+
+class ActionSubmitClaim(Action):
+    """Create the Claim row and give the customer its number and what happens next."""
+
+    def name(self) -> str:
+        return "action_submit_claim"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        serial, problem, email = (slot_text(tracker, name) for name in CLAIM_SLOTS)
+        if not (serial and problem and email):  # the form fills all three; guard against a broken story
+            dispatcher.utter_message(response="utter_claim_incomplete")
+            return [SlotSet(BACKEND_RESULT_SLOT, BACKEND_OK)]
+        now = utcnow()
+        try:
+            with transaction() as session:
+                claim = open_claim(session, serial_number=serial, problem=problem, contact_email=email,
+                                   sender_id=tracker.sender_id, now=now)
+                units = find_units(session, Reference("serial_number", serial))
+        except BackendUnavailable:
+            dispatcher.utter_message(response="utter_lookup_unavailable")
+            return [SlotSet(BACKEND_RESULT_SLOT, BACKEND_UNAVAILABLE)]
+        if units and not units[0].is_covered_on(now.date()):
+            coverage = (f"The warranty of this unit ended on {long_date(units[0].covered_until)}, so we'll email "
+                        "you a repair quote before doing any work.")
+        else:
+            coverage = "The repair is free under warranty."
+        dispatcher.utter_message(response="utter_claim_opened", claim_number=claim.claim_number, serial=serial,
+                                 email=email, coverage=coverage)
+        return [SlotSet("claim_number", claim.claim_number), SlotSet(BACKEND_RESULT_SLOT, BACKEND_OK),
+                *(SlotSet(name, None) for name in CLAIM_SLOTS)]

@@ -1,0 +1,29 @@
+"""Small helpers shared by the action modules (slot reading, date wording)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Tracker
+
+# Outcome of the last action that needed the database; rules branch on it (see nlu_data/rules/).
+BACKEND_RESULT_SLOT = "backend_result"
+BACKEND_OK, BACKEND_NOT_FOUND, BACKEND_UNAVAILABLE = "ok", "not_found", "unavailable"
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def slot_text(tracker: Tracker, name: str) -> str | None:
+    value: Any = tracker.get_slot(name)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def long_date(day: date) -> str:
+    """"15 June 2028": unambiguous for customers on both sides of the Atlantic."""
+    return f"{day.day} {day:%B %Y}"
