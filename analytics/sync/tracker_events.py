@@ -1,0 +1,92 @@
+"""Read Rasa's SQL tracker store: its one ``events`` table (id, sender_id, type_name, timestamp, intent_name,
+action_name, data = the event as JSON). Read-only; Core queries so it works on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Float, Integer, String, Text, column, func, inspect, select, table
+
+EVENTS = table(
+    "events",
+    column("id", Integer),
+    column("sender_id", String),
+    column("type_name", String),
+    column("timestamp", Float),
+    column("intent_name", String),
+    column("action_name", String),
+    column("data", Text),
+)
+
+
+@dataclass(frozen=True)
+class TrackerEvent:
+    id: int
+    sender_id: str
+    type_name: str
+    timestamp: float | None
+    intent_name: str | None
+    action_name: str | None
+    data: dict[str, Any]
+
+
+def has_events_table(engine: Engine) -> bool:
+    """False until Rasa has run once against this database."""
+    return inspect(engine).has_table("events")
+
+
+def _event(row: Any) -> TrackerEvent:
+    try:
+        data = json.loads(row.data) if row.data else {}
+    except ValueError:
+        data = {}
+    return TrackerEvent(
+        id=row.id,
+        sender_id=row.sender_id,
+        type_name=row.type_name,
+        timestamp=row.timestamp,
+        intent_name=row.intent_name,
+        action_name=row.action_name,
+        data=data if isinstance(data, dict) else {},
+    )
+
+
+def max_event_id(conn: Connection) -> int:
+    return conn.execute(select(func.max(EVENTS.c.id))).scalar() or 0
+
+
+def first_new_event_by_sender(conn: Connection, after_id: int, upto_id: int) -> dict[str, int]:
+    """Senders with events in (after_id, upto_id], each with the id of its first such event."""
+    rows = conn.execute(
+        select(EVENTS.c.sender_id, func.min(EVENTS.c.id))
+        .where(EVENTS.c.id > after_id, EVENTS.c.id <= upto_id)
+        .group_by(EVENTS.c.sender_id)
+    )
+    return {sender_id: first_id for sender_id, first_id in rows}
+
+
+def session_start_id(conn: Connection, sender_id: str, at_or_before_id: int) -> int:
+    """Where the session holding event ``at_or_before_id`` begins: its ``session_started`` event, else the
+    sender's first event (trackers from before sessions existed)."""
+    started = conn.execute(
+        select(func.max(EVENTS.c.id)).where(
+            EVENTS.c.sender_id == sender_id,
+            EVENTS.c.type_name == "session_started",
+            EVENTS.c.id <= at_or_before_id,
+        )
+    ).scalar()
+    if started is not None:
+        return started
+    return conn.execute(select(func.min(EVENTS.c.id)).where(EVENTS.c.sender_id == sender_id)).scalar() or 0
+
+
+def sender_events(conn: Connection, sender_id: str, from_id: int, upto_id: int) -> list[TrackerEvent]:
+    rows = conn.execute(
+        select(EVENTS)
+        .where(EVENTS.c.sender_id == sender_id, EVENTS.c.id >= from_id, EVENTS.c.id <= upto_id)
+        .order_by(EVENTS.c.id)
+    )
+    return [_event(row) for row in rows]
