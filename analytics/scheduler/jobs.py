@@ -44,7 +44,7 @@ class JobContext:
 
 def sync_job(context: JobContext) -> SyncReport:
     report = sync_tracker(context.tracker_engine, context.session_factory)
-    if report.outcomes:
+    if report.changed:
         logger.info("tracker sync: %s", report.summary())
     try:
         from analytics.nps.jobs import nps_maintenance

@@ -46,11 +46,16 @@ class SyncReport:
     def count(self, outcome: str) -> int:
         return self.outcomes.get(outcome, 0)
 
+    @property
+    def changed(self) -> int:
+        """Conversations created or changed (re-reads that changed nothing do not count)."""
+        return sum(count for name, count in self.outcomes.items() if name not in ("unchanged", "skipped"))
+
     def summary(self) -> str:
         if not self.tracker_found:
             return "no tracker events yet (Rasa has not stored any conversation)"
         done = ", ".join(f"{count} {name}" for name, count in sorted(self.outcomes.items())) or "nothing new"
-        return f"events {self.cursor_before + 1}..{self.cursor_after}: {done}"
+        return f"{self.events_read} tracker events read: conversations {done}"
 
 
 def cursor_name(tracker_engine: Engine) -> str:
