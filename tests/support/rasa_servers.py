@@ -15,6 +15,7 @@ directory unless ``database_url``/``tracker_url`` say otherwise, and its own log
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -182,10 +183,8 @@ class RuntimeStack:
             return self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             for pid in self.processes():  # only what this stack started
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             self.process.wait(timeout=10)
             raise
 
