@@ -269,7 +269,7 @@ def _write_batch(session: Session, batch: list[SurveyFields], create_followups: 
             had_followup = before is not None and before.followup_status is not None
             conversation = contexts.get(survey.conversation_external_id or "")
             response = store_survey(session, survey, existing=before, conversation=conversation, segments=segments,
-                                    create_followup=create_followups, looked_up=True)
+                                    create_followup=create_followups, looked_up=True, flush=False)
             result.inserted += before is None
             result.updated += before is not None
             if conversation is not None:
@@ -278,3 +278,4 @@ def _write_batch(session: Session, batch: list[SurveyFields], create_followups: 
                 result.unlinked += 1
             if response.followup_status == "open" and not had_followup:
                 result.followups_opened += 1
+    session.flush()

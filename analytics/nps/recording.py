@@ -78,8 +78,10 @@ def store_survey(
     segments: dict[str, str | None] | None = None,
     create_followup: bool = True,
     looked_up: bool = False,
+    flush: bool = True,
 ) -> NpsResponse:
-    """Write validated fields. Bulk callers pass what they looked up already (``looked_up=True``)."""
+    """Write validated fields. Bulk callers pass what they looked up already (``looked_up=True``) and flush
+    once per batch (``flush=False``), which lets SQLAlchemy send the batch's inserts together."""
     if not looked_up:
         existing = _find(session, survey.source, survey.survey_key)
         if survey.conversation_external_id:
@@ -102,7 +104,8 @@ def store_survey(
         )
     if existing is None:
         session.add(response)
-    session.flush()
+    if flush:
+        session.flush()
     return response
 
 
