@@ -26,6 +26,7 @@ class _Rule:
     min_digits: int
     max_digits: int
     unless: re.Pattern[str] | None
+    luhn_required_below: int
 
 
 @lru_cache(maxsize=1)
@@ -39,6 +40,7 @@ def _rules() -> tuple[_Rule, ...]:
             min_digits=int(item.get("min_digits", 0)),
             max_digits=int(item.get("max_digits", 10**6)),
             unless=re.compile(item["unless"]) if item.get("unless") else None,
+            luhn_required_below=int(item.get("luhn_required_below", 0)),
         )
         for item in raw
     )
@@ -52,9 +54,22 @@ def _replace(rule: _Rule, text: str) -> str:
             return found
         if rule.unless is not None and rule.unless.search(found.strip()):
             return found
+        if digits < rule.luhn_required_below and not luhn_valid(found):
+            return found
         return rule.replacement
 
     return rule.pattern.sub(substitute, text)
+
+
+def luhn_valid(text: str) -> bool:
+    """The payment-card checksum over the digits of ``text``."""
+    digits = [int(character) for character in text if character.isdigit()]
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        if position % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return bool(digits) and total % 10 == 0
 
 
 def redact(text: str | None) -> str | None:
