@@ -1,0 +1,1 @@
+"""Reports for support leads and trainers: quality gaps against targets, touchpoints next to NPS, coaching."""
