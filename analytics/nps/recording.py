@@ -60,6 +60,8 @@ def record_survey(
 
     Blank touchpoint, channel, customer and agents are taken from the linked conversation when it exists;
     a blank segment from the customer. Detractors (0-6) get an open follow-up due 48 hours after the answer.
+    Two transactions inserting the same new survey at the same moment: the second fails with
+    ``IntegrityError`` and may simply retry (``record_survey_durably`` does).
     """
     survey = validate_survey_fields(
         source=source, survey_key=survey_key, status=status, responded_at=responded_at, score=score,
