@@ -55,4 +55,5 @@ def import_command(
         f"[green]imported[/green] {written.conversations} conversation(s), {written.turns} turn(s), "
         f"{written.nps_responses} NPS answer(s) from {file} ({result.file_format}); "
         f"{written.skipped_existing} already imported, skipped."
+        + (f" Linked {result.linked_nps} earlier NPS answer(s) to their conversations." if result.linked_nps else "")
     )

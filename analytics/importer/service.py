@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from analytics.importer.readers import detect_format, open_records
 from analytics.importer.validate import ValidationSummary, validate_file
 from analytics.importer.writer import DEFAULT_SOURCE, ConversationWriter, ImportCounts
+from analytics.nps.recording import link_unlinked_responses
 
 ProgressCallback = Callable[[str, int], None]  # (phase "validate"|"write", bytes read so far)
 
@@ -20,6 +21,7 @@ class ImportResult:
     file_format: str
     validated: ValidationSummary
     written: ImportCounts
+    linked_nps: int = 0
 
 
 def import_file(path: Path, session_factory: sessionmaker[Session], *, source: str = DEFAULT_SOURCE,
@@ -34,4 +36,7 @@ def import_file(path: Path, session_factory: sessionmaker[Session], *, source: s
     writer = ConversationWriter(session_factory, source=source)
     records = (record for _location, record in open_records(path, chosen_format, progress("write")))
     counts = writer.write_all(records)
-    return ImportResult(file_format=chosen_format, validated=summary, written=counts)
+    # NPS answers imported from a CSV before their conversations can be joined now.
+    with session_factory.begin() as session:
+        linked = link_unlinked_responses(session)
+    return ImportResult(file_format=chosen_format, validated=summary, written=counts, linked_nps=linked)

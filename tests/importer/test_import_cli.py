@@ -59,3 +59,18 @@ def test_missing_file_and_bad_format_are_clear_errors(db_url, tmp_path):
     assert missing.returncode == 2 and "no such file" in missing.stderr
     wrong = cxqa(db_url, "import", "--format", "xml", str(EXAMPLES / "transcripts.jsonl"))
     assert wrong.returncode == 2 and "--format must be jsonl or csv" in wrong.stderr
+
+
+def test_nps_answers_imported_first_join_their_conversations_on_import(db_url, session_factory):
+    from analytics.storage import NpsResponse
+
+    assert cxqa(db_url, "nps", "import", str(EXAMPLES / "nps_responses.csv")).returncode == 0
+    result = cxqa(db_url, "import", str(EXAMPLES / "transcripts.jsonl"))
+    assert result.returncode == 0 and "Linked 2 earlier NPS answer(s)" in result.stdout
+    with session_factory() as session:
+        linked = session.execute(
+            select(Conversation.external_id, NpsResponse.touchpoint).join(
+                NpsResponse, NpsResponse.conversation_id == Conversation.id).where(
+                NpsResponse.survey_key.in_(["srv-5001", "srv-5002"]))
+        ).all()
+    assert sorted(linked) == [("hd-1005", "technical"), ("hd-1008", "billing")]
