@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from analytics.cli_support import db_session, fail
 from analytics.nps.csv_import import DEFAULT_SOURCE
 from analytics.nps.queries import GROUPINGS, SurveyFilter
 
@@ -30,33 +30,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(nps_app, name="nps")
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}")
-    return typer.Exit(code)
-
-
-@contextmanager
-def _session(write: bool = False):
-    """A session on CXQA_DATABASE_URL; database errors become one clear line, not a traceback."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from analytics.storage import make_engine, make_session_factory
-    from analytics.storage.migrate import upgrade
-
-    engine = make_engine()
-    try:
-        if write:
-            upgrade(engine)
-        factory = make_session_factory(engine)
-        with factory() as session, session.begin():
-            yield session
-    except SQLAlchemyError as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise _fail(f"database: {first_line} (is the database up and migrated? try: cxqa db upgrade)") from None
-    finally:
-        engine.dispose()
-
-
 def _parse_when(value: str | None, option: str) -> datetime | None:
     from analytics.timeutil import parse_timestamp
 
@@ -65,7 +38,7 @@ def _parse_when(value: str | None, option: str) -> datetime | None:
     try:
         return parse_timestamp(value)
     except ValueError:
-        raise _fail(f"{option} must be a date or timestamp like 2026-11-02 or 2026-11-02T09:00:00Z, "
+        raise fail(f"{option} must be a date or timestamp like 2026-11-02 or 2026-11-02T09:00:00Z, "
                     f"not {value!r}", 2) from None
 
 
@@ -100,9 +73,9 @@ def summary_command(
     from analytics.nps.queries import nps_summary
 
     if by is not None and by not in GROUPINGS:
-        raise _fail(f"--by must be one of {'|'.join(GROUPINGS)}, not {by!r}", 2)
+        raise fail(f"--by must be one of {'|'.join(GROUPINGS)}, not {by!r}", 2)
     survey_filter = _filter(since, until, source)
-    with _session() as session:
+    with db_session() as session:
         (overall,) = nps_summary(session, None, survey_filter)
         groups = nps_summary(session, by, survey_filter) if by else [overall]
     overall_json = {**overall.to_json(), "group": "all"}
@@ -142,17 +115,17 @@ def trend_command(
     """Week-over-week NPS (ISO weeks, UTC), with the change and whether it is beyond chance."""
     from analytics.nps.queries import weekly_trend
 
-    with _session() as session:
+    with db_session() as session:
         trend = weekly_trend(session, _filter(since, until, source), weeks=weeks)
     if plot is not None:
         if plot.suffix.lower() != ".png":
-            raise _fail(f"--plot must name a .png file, not {str(plot)!r}", 2)
+            raise fail(f"--plot must name a .png file, not {str(plot)!r}", 2)
         from analytics.nps.plot import plot_trend
 
         try:
             plot_trend(trend, plot)
         except OSError as exc:
-            raise _fail(f"cannot write {plot}: {exc.strerror or exc}") from None
+            raise fail(f"cannot write {plot}: {exc.strerror or exc}") from None
     if as_json:
         typer.echo(json.dumps([{**item.week.to_json(), "week": item.week.group,
                                 "change": None if item.change is None else round(item.change, 1),
@@ -190,7 +163,7 @@ def detractors_command(
     from analytics.timeutil import iso_utc, utcnow
 
     now = utcnow()
-    with _session() as session:
+    with db_session() as session:
         items = detractor_followups(session, now, include_closed=include_closed, overdue_only=overdue, limit=limit,
                                     survey_filter=_filter(since, None, source))
     if as_json:
@@ -240,12 +213,12 @@ def followup_command(
     from analytics.nps.queries import FollowupError, update_followup
 
     try:
-        with _session() as session:
+        with db_session() as session:
             response = update_followup(session, response_id, owner=owner, status=status)
             summary = (f"follow-up {response.id}: status {response.followup_status}, "
                        f"owner {response.followup_owner or '–'}")
     except FollowupError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     out.print(escape(summary))
 
 
@@ -264,9 +237,9 @@ def import_command(
     from analytics.nps.csv_import import NpsCsvError, import_nps_csv, validate_nps_csv
 
     if not file.is_file():
-        raise _fail(f"{file}: no such file", 2)
+        raise fail(f"{file}: no such file", 2)
     if not source.strip() or len(source) > 64:
-        raise _fail("--source must be a name of 1 to 64 characters", 2)
+        raise fail("--source must be a name of 1 to 64 characters", 2)
     try:
         if dry_run:
             rows = validate_nps_csv(file, source)
@@ -279,14 +252,14 @@ def import_command(
             def on_progress(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            with _session(write=True) as session:
+            with db_session(write=True) as session:
                 result = import_nps_csv(session, file, default_source=source, create_followups=followups,
                                         on_progress=on_progress)
     except NpsCsvError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}\nNothing was imported.")
         raise typer.Exit(1) from None
     except OSError as exc:
-        raise _fail(f"cannot read {file}: {exc.strerror or exc}") from None
+        raise fail(f"cannot read {file}: {exc.strerror or exc}") from None
     out.print(
         f"[green]imported[/green] {result.rows} NPS row(s) from {escape(str(file))}: {result.inserted} new, "
         f"{result.updated} updated; {result.linked} joined to their conversation, {result.unlinked} waiting for "
@@ -299,7 +272,7 @@ def link_command() -> None:
     """Link surveys to conversations that were imported or synced after them."""
     from analytics.nps.recording import link_unlinked_responses
 
-    with _session() as session:
+    with db_session() as session:
         linked = link_unlinked_responses(session)
     out.print(f"linked {linked} survey(s) to their conversation")
 
@@ -319,7 +292,7 @@ def flush_spool_command(
     try:
         stored = flush_spool(make_session_factory(engine), spool)
     except SQLAlchemyError as exc:
-        raise _fail(f"database: {str(exc).splitlines()[0]}") from None
+        raise fail(f"database: {str(exc).splitlines()[0]}") from None
     finally:
         engine.dispose()
     pending = Spool(spool).pending_count()
