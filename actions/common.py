@@ -7,6 +7,10 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+# Every custom action returns at least one event (a slot), never only messages: that is how the action
+# server guard policy (bot/policies/action_server_guard.py) tells a failed call from a quiet action, and
+# what test stories write down after each custom action.
+
 # Outcome of the last action that needed the database; rules branch on it (see nlu_data/rules/).
 BACKEND_RESULT_SLOT = "backend_result"
 BACKEND_OK, BACKEND_NOT_FOUND, BACKEND_UNAVAILABLE = "ok", "not_found", "unavailable"

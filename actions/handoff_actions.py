@@ -25,6 +25,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) ->
         "product": slot_text(tracker, "product"),
         "serial": slot_text(tracker, "claim_serial") or slot_text(tracker, "warranty_reference"),
         "claim": slot_text(tracker, "claim_number"),
+        "asked about": (slot_text(tracker, "warranty_topic") or "").replace("_", " ") or None,
     }
     summary = summarize(touchpoint=conversation_touchpoint(tracker), reason=reason, details=details,
                         messages=customer_messages(tracker.events), settings=knowledge.handoff)
@@ -34,7 +35,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) ->
                                  now=utcnow())
     except BackendUnavailable:
         dispatcher.utter_message(response="utter_handoff_unavailable", contact=knowledge.handoff.fallback_contact)
-        return []
+        return [SlotSet("handoff_ticket", None)]
     dispatcher.utter_message(response="utter_handoff_created", ticket=ticket.ticket_number,
                              expected_response=knowledge.handoff.expected_response)
     return [SlotSet("handoff_ticket", ticket.ticket_number)]

@@ -42,9 +42,11 @@ class ActionAnswerWarrantyQuestion(Action):
         intent = latest_intent(tracker)
         product = match_product(slot_text(tracker, "product"))
         if intent in POLICY_BY_INTENT:
+            topic = POLICY_BY_INTENT[intent]
             response = "utter_claim_process" if intent == "ask_claim_process" else "utter_policy"
-            dispatcher.utter_message(response=response, policy=knowledge.general_policies[POLICY_BY_INTENT[intent]])
-        elif product is not None:
+            dispatcher.utter_message(response=response, policy=knowledge.general_policies[topic])
+            return [SlotSet("warranty_topic", topic)]
+        if product is not None:
             policy = knowledge.policies[product.id]
             dispatcher.utter_message(response="utter_coverage_product", product=product.name,
                                      months=policy.warranty_months, covered=policy.covered,
@@ -53,7 +55,7 @@ class ActionAnswerWarrantyQuestion(Action):
             overview = "\n".join(f"- {p.name} ({p.category}): {knowledge.policies[p.id].warranty_months} months"
                                  for p in knowledge.products.values())
             dispatcher.utter_message(response="utter_coverage_overview", overview=overview)
-        return []
+        return [SlotSet("warranty_topic", "coverage")]
 
 
 class ValidateWarrantyStatusForm(FormValidationAction):

@@ -77,3 +77,20 @@ def test_nlu_intent_macro_f1_on_heldout_set(trained_model, tmp_path):
     print(f"\n[bot tests] intent macro-F1 on {result.support} held-out utterances: {result.macro_f1:.3f}")
     assert result.support >= 150
     assert result.macro_f1 >= 0.90, [(e["intent"], e["intent_prediction"]["name"], e["text"]) for e in result.errors]
+
+
+def test_test_stories_write_down_what_each_custom_action_returns():
+    """Custom actions do not run in `rasa test`: each one in a test story is followed by the events it returns
+    (every action returns at least one slot; the action-server guard treats an action with none as failed)."""
+    domain = yaml.safe_load((REPO_ROOT / "domain.yml").read_text())
+    custom = {name for name in domain["actions"] if not name.startswith("validate_")} | set(domain["forms"])
+    missing = []
+    for path in sorted((REPO_ROOT / "tests" / "bot" / "stories").glob("test_*.yml")):
+        for story in yaml.safe_load(path.read_text())["stories"]:
+            steps = story["steps"]
+            for index, step in enumerate(steps):
+                if step.get("action") in custom:
+                    following = steps[index + 1] if index + 1 < len(steps) else {}
+                    if "slot_was_set" not in following and "active_loop" not in following:
+                        missing.append(f"{path.name}: {story['story']}: {step['action']}")
+    assert missing == []

@@ -18,6 +18,7 @@ from tests.bot.conftest import make_tracker, run_action
 def test_coverage_answer_per_product_line(product, months, phrase):
     run = run_action(ActionAnswerWarrantyQuestion(), make_tracker(
         text="how long is the warranty", intent="ask_warranty_coverage", slots={"product": product}))
+    assert run.slots == {"warranty_topic": "coverage"}
     if months is None:
         assert run.responses == ["utter_coverage_overview"]
         overview = run.message("utter_coverage_overview")["overview"]
@@ -36,6 +37,7 @@ def test_coverage_answer_per_product_line(product, months, phrase):
 def test_policy_answers_come_from_the_knowledge_file(intent, response, phrase):
     run = run_action(ActionAnswerWarrantyQuestion(), make_tracker(text="?", intent=intent))
     assert run.responses == [response]
+    assert run.slots == {"warranty_topic": intent.removeprefix("ask_").replace("claim_process", "how_to_claim")}
     assert phrase in run.message(response)["policy"]
 
 
