@@ -70,7 +70,7 @@ def test_rasa_url_must_be_a_plain_http_url(bad):
 def test_external_css_imports_are_removed_from_the_bundle():
     text, removed = strip_external_css_imports(
         'a.push([e.i,"@import url(https://fonts.googleapis.com/css?family=Inter:400,500,700&display=swap);",""]);'
-        '.x{background:url(data:image/png;base64,AA==)}'
+        ".x{background:url(data:image/png;base64,AA==)}"
     )
     assert removed == 1
     assert "googleapis" not in text and "data:image/png" in text

@@ -128,6 +128,15 @@ class RuntimeStack:
         self.output_path = self.directory / "launcher.out"
         self.process: subprocess.Popen | None = None
 
+    @classmethod
+    def attached(cls, directory: Path, spec: str) -> RuntimeStack:
+        """A stack someone already runs (to iterate on tests without restarting Rasa):
+        ``spec`` = "RASA_PORT,WEB_PORT,TRACKER_URL,DATABASE_URL" (CXQA_TEST_ATTACH)."""
+        rasa_port, web_port, tracker_url, database_url = spec.split(",", 3)
+        stack = cls(directory, Path("attached"), tracker_url=tracker_url, database_url=database_url)
+        stack.rasa_port, stack.web_port = int(rasa_port), int(web_port)
+        return stack
+
     # -- URLs --------------------------------------------------------------------------------------------
     @property
     def rasa_url(self) -> str:
@@ -204,3 +213,9 @@ class RuntimeStack:
         response = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30)
         response.raise_for_status()
         return response.json()
+
+    def domain_intents(self) -> list[str]:
+        """The intents of the loaded model's domain."""
+        response = httpx.get(f"{self.rasa_url}/domain", headers={"Accept": "application/json"}, timeout=30)
+        response.raise_for_status()
+        return [next(iter(intent)) if isinstance(intent, dict) else intent for intent in response.json()["intents"]]

@@ -1,0 +1,69 @@
+"""Fixtures of the runtime tests: one real bot (Rasa + actions + page) shared by the whole test session.
+
+Starting Rasa costs ~30 s and 1.2 GB, so ``runtime_stack`` starts it once (session scope) on free ports
+with its own SQLite databases; tests use their own sender ids so their conversations never mix.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.rasa_servers import RuntimeStack, model_or_skip
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def runtime_stack(tmp_path_factory) -> Iterator[RuntimeStack]:
+    """Actions + Rasa + support page (no scheduler: scheduler tests drive its jobs themselves).
+
+    CXQA_TEST_ATTACH="RASA_PORT,WEB_PORT,TRACKER_URL,DATABASE_URL" uses a stack you started yourself.
+    """
+    if os.environ.get("CXQA_TEST_ATTACH"):
+        yield RuntimeStack.attached(tmp_path_factory.mktemp("attached"), os.environ["CXQA_TEST_ATTACH"])
+        return
+    stack = RuntimeStack(tmp_path_factory.mktemp("runtime-stack"), model_or_skip(), scheduler=False)
+    try:
+        stack.start()
+    except RuntimeError as exc:
+        pytest.fail(f"the bot did not start: {exc}")
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def sender_id() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        reason = "Debian's chromium is not installed (scripts/ensure_chromium.sh installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -1,0 +1,101 @@
+"""The support page in headless Chromium: the widget talks to the real bot, and nothing leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.rasa]
+
+ANSWER_TIMEOUT_MS = 60_000  # generous: the machine may be busy training models
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def bot_texts(page) -> list[str]:
+    return [text.strip() for text in page.locator(".rw-response").all_inner_texts() if text.strip()]
+
+
+def wait_for_bot_messages(page, count: int) -> list[str]:
+    """Wait until the widget shows at least ``count`` non-empty bot bubbles (they appear empty, then fill)."""
+    page.wait_for_function(
+        """(count) => Array.from(document.querySelectorAll('.rw-response'))
+                 .filter(e => e.innerText.trim().length > 0).length >= count""",
+        arg=count,
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+    return bot_texts(page)
+
+
+def send(page, text: str) -> None:
+    page.fill(".rw-new-message", text)
+    page.click("button.rw-send")
+
+
+@pytest.fixture
+def page(browser, runtime_stack):
+    context = browser.new_context()
+    page = context.new_page()
+    page.requested_urls = []  # every request the page made, from any frame or worker
+    context.on("request", lambda request: page.requested_urls.append(request.url))
+    page.goto(runtime_stack.page_url)
+    yield page
+    context.close()
+
+
+def assert_nothing_left_the_machine(page) -> None:
+    outside = [
+        url
+        for url in page.requested_urls
+        if urlsplit(url).hostname not in LOCAL_HOSTS and not url.startswith(("data:", "blob:"))
+    ]
+    assert outside == [], f"requests outside 127.0.0.1: {outside}"
+
+
+def test_customer_chats_with_the_bot_in_the_widget(page):
+    assert re.search(r"\w+ Support", page.title())
+    page.click("button.rw-launcher")
+    greeting = wait_for_bot_messages(page, 1)  # the widget's initPayload (/greet) makes the bot speak first
+    send(page, "Is my Pulse Buds still under warranty?")
+    answers = wait_for_bot_messages(page, len(greeting) + 1)
+    assert page.locator(".rw-client").last.inner_text().strip() == "Is my Pulse Buds still under warranty?"
+    new_answer = answers[len(greeting)]
+    assert new_answer and "didn't get that" not in new_answer
+    assert_nothing_left_the_machine(page)
+
+
+def test_conversation_survives_a_reload(page):
+    """Rasa's socket.io room join is awaited (bot/channels): after a reload the replies still arrive."""
+    page.click("button.rw-launcher")
+    before = len(wait_for_bot_messages(page, 1))
+    send(page, "my router keeps dropping the wifi")
+    before = len(wait_for_bot_messages(page, before + 1))
+    page.reload()
+    if not page.locator(".rw-conversation-container").count():
+        page.click("button.rw-launcher")
+    assert len(wait_for_bot_messages(page, before)) == before  # the history is still there ...
+    send(page, "Nimbus Router")
+    wait_for_bot_messages(page, before + 1)  # ... and the bot answers in the same conversation
+    assert_nothing_left_the_machine(page)
+
+
+def test_goodbye_brings_the_nps_survey_buttons(page, runtime_stack):
+    domain_intents = runtime_stack.domain_intents()
+    if "EXTERNAL_nps_survey" not in domain_intents:
+        pytest.xfail("the trained model has no NPS survey yet")
+    page.click("button.rw-launcher")
+    before = len(wait_for_bot_messages(page, 1))
+    send(page, "bye")
+    wait_for_bot_messages(page, before + 1)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.rw-replies .rw-reply').length >= 11", timeout=ANSWER_TIMEOUT_MS
+    )
+    titles = [title.strip() for title in page.locator(".rw-replies .rw-reply").all_inner_texts()]
+    assert titles[-11:] == [str(score) for score in range(11)]
+    page.locator(".rw-replies .rw-reply", has_text=re.compile(r"^9$")).click()
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.rw-response')).some(e => /reason/i.test(e.innerText))",
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+    assert_nothing_left_the_machine(page)
