@@ -1,0 +1,63 @@
+"""P(complaint) of one customer turn, the complaint intensity in [0, 1] (pure maths over matched cues)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from spacy.tokens import Doc
+
+from analytics.scoring import resources
+from analytics.scoring.politeness_model import sigmoid
+
+NEGATIVE_CUES = ("DISSATISFACTION", "ANGER", "CANCEL_THREAT", "MANAGER_REQUEST", "REVIEW_THREAT", "CHARGEBACK",
+                 "NEGATIVE_LEXICON", "EXCLAMATIONS", "REOPEN")
+
+
+class ComplaintModel:
+    def __init__(self, config: Mapping[str, Any], negations: frozenset[str]) -> None:
+        self.intercept = float(config["intercept"])
+        self.cues = {label: (float(entry["weight"]), int(entry["cap"])) for label, entry in config["cues"].items()}
+        self.intensifier_weight = float(config["intensifier"]["weight"])
+        self.intensifier_cap = int(config["intensifier"]["cap"])
+        self.shouting_free = int(config.get("shouting_free", 1))
+        self.negation_window = int(config.get("negation_window", 2))
+        self.negated_labels = frozenset(config.get("negated_labels", ()))
+        self.negations = negations
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def shared(cls) -> ComplaintModel:
+        negations = frozenset(resources.load_lexicons().get("NEGATION", ()))
+        return cls(resources.load_yaml(resources.COMPLAINT_MODEL_FILE), negations)
+
+    def effective_counts(self, doc: Doc) -> Counter[str]:
+        """Cue counts after dropping negated single-word cues and the acronym allowance for caps."""
+        counts: Counter[str] = Counter()
+        for span in doc.spans.get("cxqa", ()):
+            label = span.label_
+            if label not in self.cues and label != "INTENSIFIER":
+                continue
+            if label in self.negated_labels and len(span) == 1 and self._negated(doc, span.start):
+                continue
+            counts[label] += 1
+        if counts["SHOUTING"]:
+            counts["SHOUTING"] = max(0, counts["SHOUTING"] - self.shouting_free)
+        return +counts
+
+    def _negated(self, doc: Doc, start: int) -> bool:
+        return any(doc[index].lower_ in self.negations for index in range(max(0, start - self.negation_window), start))
+
+    def score_counts(self, counts: Mapping[str, int]) -> float:
+        logit = self.intercept
+        for label, (weight, cap) in self.cues.items():
+            logit += weight * min(counts.get(label, 0), cap)
+        if any(counts.get(label) for label in NEGATIVE_CUES):
+            logit += self.intensifier_weight * min(counts.get("INTENSIFIER", 0), self.intensifier_cap)
+        return sigmoid(logit)
+
+    def score_doc(self, doc: Doc) -> tuple[float, dict[str, int]]:
+        counts = self.effective_counts(doc)
+        return self.score_counts(counts), dict(counts)

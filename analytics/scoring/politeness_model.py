@@ -1,0 +1,90 @@
+"""P(polite) of one turn: a calibrated logistic model over strategies and lexical n-grams (pure maths).
+
+The fitted part (``data/politeness_model.json``, written by ``scripts/fit_politeness.py``) has a weight per
+Danescu-Niculescu-Mizil strategy and generic cue (on log(1 + count)), per lexical n-gram (tf-idf,
+l2-normalised over the turn's known n-grams, so long turns do not get extreme) and a Platt calibration.
+The service moves add fixed log-odds from ``data/service_weights.yml``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from spacy.tokens import Doc
+
+from analytics.scoring import resources
+from analytics.scoring.lexical import NgramEncoder
+
+
+def sigmoid(value: float) -> float:
+    if value >= 0:
+        return 1.0 / (1.0 + math.exp(-value))
+    exp = math.exp(value)
+    return exp / (1.0 + exp)
+
+
+def strategy_vector(counts: Mapping[str, int], labels: tuple[str, ...]) -> list[float]:
+    """The strategy features as the model reads them: log(1 + count)."""
+    return [math.log1p(counts.get(label, 0)) for label in labels]
+
+
+@lru_cache(maxsize=1)
+def shared_encoder() -> NgramEncoder:
+    return NgramEncoder(resources.load_vocabulary())
+
+
+class PolitenessModel:
+    def __init__(self, fitted: dict[str, Any], service_weights: Mapping[str, float],
+                 encoder: NgramEncoder | None = None) -> None:
+        self.encoder = encoder or shared_encoder()
+        self.strategy_labels: tuple[str, ...] = tuple(fitted["strategy_features"])
+        self.strategy_weights = np.array([fitted["strategy_weights"][label] for label in self.strategy_labels])
+        self.intercept = float(fitted["intercept"])
+        calibration = fitted.get("calibration") or {}
+        self.slope = float(calibration.get("slope", 1.0))
+        self.offset = float(calibration.get("offset", 0.0))
+        lexical = fitted.get("lexical_weights") or {}
+        codes = np.array([self.encoder.encode(ngram) for ngram in lexical], dtype=np.int64)
+        pairs = np.array(list(lexical.values()), dtype=np.float64).reshape(-1, 2)
+        order = np.argsort(codes)
+        # weight already multiplied by idf; idf squared for the turn's l2 norm
+        self._codes, self._weights, self._idf_squared = codes[order], pairs[order, 0], pairs[order, 1] ** 2
+        self.service_weights = {str(label): float(weight) for label, weight in service_weights.items()}
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def shared(cls) -> PolitenessModel:
+        fitted = resources.load_json(resources.POLITENESS_MODEL_FILE)
+        return cls(fitted, resources.load_yaml(resources.SERVICE_WEIGHTS_FILE))
+
+    def lexical_logit(self, codes: np.ndarray) -> float:
+        if len(codes) == 0 or len(self._codes) == 0:
+            return 0.0
+        position = np.searchsorted(self._codes, codes)
+        position[position >= len(self._codes)] = 0
+        known = position[self._codes[position] == codes]
+        if len(known) == 0:
+            return 0.0
+        return float(self._weights[known].sum() / math.sqrt(float(self._idf_squared[known].sum())))
+
+    def score(self, counts: Mapping[str, int], codes: np.ndarray) -> tuple[float, dict[str, float]]:
+        """P(polite) and the log-odds each present strategy or move added (before calibration scaling)."""
+        strategy_part = np.array(strategy_vector(counts, self.strategy_labels)) * self.strategy_weights
+        lexical = self.lexical_logit(codes)
+        fitted_logit = self.intercept + float(strategy_part.sum()) + lexical
+        logit = self.slope * fitted_logit + self.offset
+        contributions = {label: round(self.slope * float(weight), 3)
+                         for label, weight in zip(self.strategy_labels, strategy_part) if weight}
+        for label, weight in self.service_weights.items():
+            if counts.get(label):
+                logit += weight
+                contributions[label] = weight
+        contributions["lexical"] = round(self.slope * lexical, 3)
+        return sigmoid(logit), contributions
+
+    def score_doc(self, doc: Doc) -> tuple[float, dict[str, float]]:
+        return self.score(doc._.cxqa_label_counts or {}, self.encoder.codes(doc))
