@@ -21,6 +21,7 @@ from analytics.sync.tracker_events import TrackerEvent
 
 EXTERNAL_INTENT_PREFIX = "EXTERNAL_"
 EXTERNAL_TEXT_PREFIX = "EXTERNAL: "
+SESSION_START_ACTION = "action_session_start"
 CUSTOMER_ID_MAX = 128
 
 
@@ -69,10 +70,22 @@ def from_unix(timestamp: float | None) -> datetime | None:
 
 
 def split_sessions(events: Sequence[TrackerEvent]) -> list[list[TrackerEvent]]:
-    """Consecutive events of one sender, cut before every ``session_started`` event."""
+    """Consecutive events of one sender, cut where a session begins.
+
+    Rasa opens a session with ``action_session_start`` immediately followed by ``session_started``: the cut
+    goes before the pair, so the action does not trail the previous session as a chunk of its own.
+    """
     sessions: list[list[TrackerEvent]] = []
     for event in events:
-        if event.type_name == "session_started" or not sessions:
+        opens_session = event.type_name == "action" and event.action_name == SESSION_START_ACTION
+        if event.type_name == "session_started":
+            after_opening_action = (
+                bool(sessions)
+                and len(sessions[-1]) == 1
+                and (sessions[-1][0].type_name == "action" and sessions[-1][0].action_name == SESSION_START_ACTION)
+            )
+            opens_session = not after_opening_action
+        if opens_session or not sessions:
             sessions.append([])
         sessions[-1].append(event)
     return sessions
