@@ -1,0 +1,271 @@
+"""Bot latency under load: our bot against a bare ``rasa init`` bot, over Rasa's REST channel.
+
+    .venv/bin/python benchmarks/bot_latency.py [--levels 1,10,50] [--messages 120] [--bare-model PATH]
+
+For each concurrency level, that many simulated customers play the conversations of
+benchmarks/bot_latency_conversations.yml, each sending its next message as soon as it has the answer.
+Our bot runs as `make run` runs it (``python -m bot.launcher --no-web --no-scheduler``: actions, SQL tracker
+store on SQLite, models/cxqa.tar.gz); the bare bot is ``rasa init --no-prompt`` trained in a temporary folder
+(unless --bare-model) and served by ``rasa run`` with its defaults (in-memory tracker store). The two run one
+after the other, never together. Prints p50/p95 latency and messages/s, and our p95 over the bare bot's
+(goal: at most 1.3 at every level). Takes a few minutes (training the bare bot, starting Rasa twice).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CONVERSATIONS = Path(__file__).resolve().parent / "bot_latency_conversations.yml"
+RASA = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
+QUIET_RASA = {"RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+# --- statistics (pure) -----------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (``fraction`` in 0..1) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class LevelResult:
+    bot: str
+    customers: int
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+    errors: int = 0
+
+    @property
+    def p50_ms(self) -> float:
+        return percentile(self.latencies, 0.50) * 1000
+
+    @property
+    def p95_ms(self) -> float:
+        return percentile(self.latencies, 0.95) * 1000
+
+    @property
+    def messages_per_second(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+
+# --- load ------------------------------------------------------------------------------------------------
+
+
+async def customer(
+    client: httpx.AsyncClient, url: str, scripts: list[list[str]], offset: int, budget: int, result: LevelResult
+) -> None:
+    """One customer: whole conversations, a fresh sender each, until ``budget`` messages are sent."""
+    sent, index = 0, offset
+    while sent < budget:
+        sender = f"bench-{uuid.uuid4().hex[:10]}"
+        for message in scripts[index % len(scripts)]:
+            if sent >= budget:
+                break
+            started = time.perf_counter()
+            try:
+                response = await client.post(url, json={"sender": sender, "message": str(message)})
+                response.raise_for_status()
+                result.latencies.append(time.perf_counter() - started)
+            except httpx.HTTPError:
+                result.errors += 1
+            sent += 1
+        index += 1
+
+
+async def run_level(
+    bot: str, rest_url: str, customers: int, total_messages: int, scripts: list[list[str]]
+) -> LevelResult:
+    result = LevelResult(bot, customers)
+    budget = max(1, math.ceil(total_messages / customers))
+    limits = httpx.Limits(max_connections=customers + 5, max_keepalive_connections=customers + 5)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        # Warm-up: the first replies of a fresh server are slow (TensorFlow graphs); not measured.
+        await asyncio.gather(*(customer(client, rest_url, scripts, i, 2, LevelResult(bot, 1)) for i in range(3)))
+        started = time.perf_counter()
+        await asyncio.gather(*(customer(client, rest_url, scripts, i, budget, result) for i in range(customers)))
+        result.elapsed = time.perf_counter() - started
+    return result
+
+
+# --- servers ---------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A process group we started; stopped with SIGINT, then SIGKILL."""
+
+    def __init__(self, command: list[str], cwd: Path, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        with open(log, "wb") as out:
+            self.process = subprocess.Popen(
+                command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def wait_for(self, check, timeout: float = 600) -> None:
+        deadline = time.monotonic() + timeout
+        while not check():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
+                self.stop()
+                raise SystemExit(f"server did not start (log {self.log}):\n{tail}")
+            time.sleep(1)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def rasa_answers(rasa_url: str) -> bool:
+    try:
+        return httpx.get(f"{rasa_url}/status", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def start_our_bot(workdir: Path) -> tuple[Server, str]:
+    ports = {name: str(free_port()) for name in ("CXQA_RASA_PORT", "CXQA_ACTION_PORT")}
+    env = {
+        **os.environ,
+        **QUIET_RASA,
+        **ports,
+        "CXQA_LOG_DIR": str(workdir / "logs"),
+        "CXQA_DATABASE_URL": f"sqlite:///{workdir / 'cxqa.db'}",
+        "CXQA_TRACKER_URL": f"sqlite:///{workdir / 'rasa_tracker.db'}",
+    }
+    server = Server(
+        [sys.executable, "-m", "bot.launcher", "--no-web", "--no-scheduler"], REPO_ROOT, env, workdir / "launcher.out"
+    )
+    server.wait_for(lambda: "[cxqa] ready" in server.log.read_text(errors="replace"))
+    return server, f"http://127.0.0.1:{ports['CXQA_RASA_PORT']}"
+
+
+def train_bare_bot(workdir: Path) -> Path:
+    print("training a bare `rasa init` bot (a minute or two)...", flush=True)
+    project = workdir / "bare"
+    project.mkdir()
+    result = subprocess.run(
+        [str(RASA), "init", "--no-prompt"],
+        cwd=project,
+        env={**os.environ, **QUIET_RASA},
+        capture_output=True,
+        text=True,
+    )
+    models = sorted((project / "models").glob("*.tar.gz"))
+    if result.returncode != 0 or not models:
+        raise SystemExit(f"rasa init failed:\n{(result.stdout + result.stderr)[-3000:]}")
+    return models[-1]
+
+
+def start_bare_bot(workdir: Path, model: Path) -> tuple[Server, str]:
+    port = str(free_port())
+    server = Server(
+        [str(RASA), "run", "--enable-api", "-i", "127.0.0.1", "-p", port, "--model", str(model)],
+        workdir,
+        {**os.environ, **QUIET_RASA},
+        workdir / "bare-rasa.log",
+    )
+    rasa_url = f"http://127.0.0.1:{port}"
+    server.wait_for(lambda: rasa_answers(rasa_url))
+    return server, rasa_url
+
+
+def measure(
+    bot: str, server: Server, rasa_url: str, levels: list[int], messages: int, scripts: list[list[str]]
+) -> list[LevelResult]:
+    results = []
+    try:
+        for level in levels:
+            result = asyncio.run(run_level(bot, f"{rasa_url}/webhooks/rest/webhook", level, messages, scripts))
+            print(
+                f"  {bot:>4} x{level:<3} p50 {result.p50_ms:7.1f} ms  p95 {result.p95_ms:7.1f} ms  "
+                f"{result.messages_per_second:6.1f} msg/s  ({len(result.latencies)} messages, {result.errors} errors)",
+                flush=True,
+            )
+            results.append(result)
+    finally:
+        server.stop()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--levels", default="1,10,50", help="concurrent customers, comma-separated")
+    parser.add_argument("--messages", type=int, default=150, help="messages measured per level")
+    parser.add_argument("--bare-model", type=Path, help="reuse a trained `rasa init` model")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    levels = [int(level) for level in args.levels.split(",")]
+    scripts = yaml.safe_load(CONVERSATIONS.read_text(encoding="utf-8"))["conversations"]
+    if not (REPO_ROOT / "models" / "cxqa.tar.gz").is_file():
+        print("no models/cxqa.tar.gz: run `make model` first", file=sys.stderr)
+        return 2
+
+    with tempfile.TemporaryDirectory(prefix="cxqa-latency-") as directory:
+        workdir = Path(directory)
+        bare_model = args.bare_model or train_bare_bot(workdir)
+        print("bare rasa init bot:", flush=True)
+        server, url = start_bare_bot(workdir, bare_model)
+        bare = measure("bare", server, url, levels, args.messages, scripts)
+        print("our bot (actions, SQL tracker store):", flush=True)
+        server, url = start_our_bot(workdir)
+        ours = measure("ours", server, url, levels, args.messages, scripts)
+
+    print("\ncustomers   ours p50/p95 (ms)   bare p50/p95 (ms)   ours/bare p95   ours msg/s  bare msg/s")
+    rows = []
+    for our, base in zip(ours, bare, strict=True):
+        ratio = our.p95_ms / base.p95_ms
+        rows.append(
+            {
+                "customers": our.customers,
+                "ours_p50_ms": round(our.p50_ms, 1),
+                "ours_p95_ms": round(our.p95_ms, 1),
+                "bare_p50_ms": round(base.p50_ms, 1),
+                "bare_p95_ms": round(base.p95_ms, 1),
+                "p95_ratio": round(ratio, 2),
+                "ours_msg_s": round(our.messages_per_second, 1),
+                "bare_msg_s": round(base.messages_per_second, 1),
+                "errors": our.errors + base.errors,
+            }
+        )
+        verdict = "ok" if ratio <= 1.3 else "over 1.3"
+        print(
+            f"{our.customers:>9}   {our.p50_ms:7.1f} / {our.p95_ms:7.1f}   {base.p50_ms:7.1f} / {base.p95_ms:7.1f}"
+            f"   {ratio:6.2f} {verdict:<8}   {our.messages_per_second:8.1f}  {base.messages_per_second:9.1f}"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
