@@ -1,0 +1,103 @@
+"""Scoring whole conversations: batches their turns through ``nlp.pipe`` and assembles the three dimensions.
+
+``Scorer.score_many`` streams: it takes conversations from any iterable a chunk at a time, so memory stays
+flat however many there are. ``score_conversation`` is the one-off convenience the reports use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from spacy.language import Language
+
+from analytics.scoring.deescalation import score_deescalation
+from analytics.scoring.efficiency import score_efficiency
+from analytics.scoring.politeness import score_politeness
+from analytics.scoring.resources import scorer_version
+from analytics.scoring.turns import analyze_turn
+from analytics.scoring.types import ConversationInput, ConversationScores, TurnAnalysis, TurnInput
+
+# Longer turns are scored on their first MAX_TURN_CHARS characters (a pasted log is not more polite).
+MAX_TURN_CHARS = 20_000
+CHUNK_CONVERSATIONS = 128
+
+
+def clean_text(text: Any) -> str:
+    """Any input as scorable text: str, lone surrogates replaced, NULs dropped, length capped."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    text = text.encode("utf-8", errors="replace").decode("utf-8").replace("\x00", " ")
+    return text[:MAX_TURN_CHARS]
+
+
+def as_input(conversation: Any) -> ConversationInput:
+    """Accepts a ConversationInput or anything shaped like one (e.g. an importer ConversationRecord)."""
+    if isinstance(conversation, ConversationInput):
+        return conversation
+    turns = tuple(TurnInput(speaker=turn.speaker, text=turn.text, ts=getattr(turn, "ts", None),
+                            agent_id=getattr(turn, "agent_id", None)) for turn in conversation.turns)
+    resolved = getattr(conversation, "resolved_outcome", None)
+    if resolved is None:
+        resolved = getattr(conversation, "resolved", None)
+    return ConversationInput(
+        conversation_id=str(getattr(conversation, "conversation_id", None) or getattr(conversation, "id", "")),
+        turns=turns,
+        channel=getattr(conversation, "channel", None),
+        started_at=getattr(conversation, "started_at", None),
+        ended_at=getattr(conversation, "ended_at", None),
+        resolved_outcome=resolved,
+        first_contact_resolution=getattr(conversation, "first_contact_resolution", None),
+    )
+
+
+def assemble(conversation: ConversationInput, turns: list[TurnAnalysis]) -> ConversationScores:
+    return ConversationScores(
+        conversation_id=conversation.conversation_id,
+        politeness=score_politeness(turns),
+        efficiency=score_efficiency(conversation, turns),
+        deescalation=score_deescalation(turns),
+        scorer_version=scorer_version(),
+    )
+
+
+class Scorer:
+    def __init__(self, nlp: Language | None = None, batch_size: int = 512) -> None:
+        if nlp is None:
+            from analytics.scoring.pipeline import build_pipeline
+
+            nlp = build_pipeline()
+        self.nlp = nlp
+        self.batch_size = batch_size
+
+    def score_many(self, conversations: Iterable[Any]) -> Iterator[ConversationScores]:
+        iterator = iter(conversations)
+        while chunk := [as_input(item) for item in islice(iterator, CHUNK_CONVERSATIONS)]:
+            yield from self.score_chunk(chunk)
+
+    def score_chunk(self, chunk: list[ConversationInput]) -> list[ConversationScores]:
+        texts = ((clean_text(turn.text), (number, index))
+                 for number, conversation in enumerate(chunk) for index, turn in enumerate(conversation.turns))
+        analyses: list[list[TurnAnalysis]] = [[] for _ in chunk]
+        for doc, (number, index) in self.nlp.pipe(texts, as_tuples=True, batch_size=self.batch_size):
+            analyses[number].append(analyze_turn(doc, chunk[number].turns[index], index))
+        return [assemble(conversation, turns) for conversation, turns in zip(chunk, analyses)]
+
+    def score(self, conversation: Any) -> ConversationScores:
+        return self.score_chunk([as_input(conversation)])[0]
+
+
+_DEFAULT_SCORER: Scorer | None = None
+
+
+def default_scorer() -> Scorer:
+    global _DEFAULT_SCORER
+    if _DEFAULT_SCORER is None:
+        _DEFAULT_SCORER = Scorer()
+    return _DEFAULT_SCORER
+
+
+def score_conversation(conversation: Any, scorer: Scorer | None = None) -> ConversationScores:
+    """Scores one conversation (a ConversationInput, or an object with ``turns`` of speaker/text/ts)."""
+    return (scorer or default_scorer()).score(conversation)

@@ -1,0 +1,101 @@
+"""Plain data the pure scorer reads and returns (no spaCy, no database)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+DIMENSIONS = ("politeness", "efficiency", "deescalation")
+
+
+@dataclass(frozen=True, slots=True)
+class TurnInput:
+    speaker: str  # customer | agent | bot
+    text: str
+    ts: datetime | None = None
+    agent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationInput:
+    conversation_id: str
+    turns: tuple[TurnInput, ...]
+    channel: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    # The helpdesk's verdict given at import (Conversation.resolved_outcome); it wins over inference.
+    resolved_outcome: bool | None = None
+    # Decided by the caller, who can see other conversations: None when unknown.
+    first_contact_resolution: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """One matched strategy, move or cue: where it is (character offsets in the turn) and what it is."""
+
+    label: str
+    pattern: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True)
+class TurnAnalysis:
+    index: int
+    speaker: str
+    text: str
+    ts: datetime | None
+    agent_id: str | None
+    markers: list[Marker]
+    label_counts: dict[str, int]
+    politeness: float | None = None  # P(polite), agent and bot turns
+    politeness_contributions: dict[str, float] = field(default_factory=dict)
+    complaint: float | None = None  # P(complaint) = intensity, customer turns
+    complaint_cues: dict[str, int] = field(default_factory=dict)
+    asked: tuple[str, ...] = ()  # information slots an agent or the bot asked for in this turn
+
+    def has(self, label: str) -> bool:
+        return bool(self.label_counts.get(label))
+
+    def markers_of(self, *labels: str) -> list[Marker]:
+        return [marker for marker in self.markers if marker.label in labels]
+
+
+@dataclass(slots=True)
+class DimensionResult:
+    value: float | None  # 0-100, None where the dimension does not apply
+    details: dict[str, Any]
+    evidence: list[dict[str, Any]]
+
+
+@dataclass(slots=True)
+class ConversationScores:
+    conversation_id: str
+    politeness: DimensionResult
+    efficiency: DimensionResult
+    deescalation: DimensionResult
+    scorer_version: str
+
+    def dimensions(self) -> dict[str, DimensionResult]:
+        return {"politeness": self.politeness, "efficiency": self.efficiency, "deescalation": self.deescalation}
+
+    @property
+    def resolved(self) -> bool:
+        return bool(self.efficiency.details.get("resolved"))
+
+    @property
+    def complaint(self) -> bool:
+        return bool(self.deescalation.details.get("complaint"))
+
+    @property
+    def deescalated(self) -> bool | None:
+        return self.deescalation.details.get("deescalated")
+
+
+def evidence_item(turn: TurnAnalysis, marker: Marker, **extra: Any) -> dict[str, Any]:
+    item = {"turn": turn.index, "speaker": turn.speaker, "label": marker.label, "pattern": marker.pattern,
+            "start": marker.start, "end": marker.end, "text": marker.text}
+    item.update(extra)
+    return item
