@@ -174,7 +174,7 @@ def reliability(probabilities: np.ndarray, labels: np.ndarray, bins: int = 10) -
     brier = float(np.mean((probabilities - labels) ** 2))
     edges = np.linspace(0, 1, bins + 1)
     error = 0.0
-    for low, high in zip(edges[:-1], edges[1:]):
+    for low, high in zip(edges[:-1], edges[1:], strict=True):
         inside = (probabilities >= low) & (probabilities < high if high < 1 else probabilities <= high)
         if inside.any():
             error += inside.mean() * abs(probabilities[inside].mean() - labels[inside].mean())
@@ -202,12 +202,12 @@ def final_model(corpus: Corpus, evaluation: dict) -> dict:
                         for i, label in enumerate(corpus.strategy_labels)}
     # Every column is kept (its idf enters the turn's norm); the runtime adds weight * idf / norm.
     lexical = {encoder.decode(code): [round(float(weight * idf), 4), round(float(idf), 3)]
-               for code, weight, idf in zip(columns.codes, coefficients[n_strategies:], columns.idf)}
+               for code, weight, idf in zip(columns.codes, coefficients[n_strategies:], columns.idf, strict=True)}
     return {
         "model": "logistic regression on log(1 + strategy counts) and closed-vocabulary n-grams (tf-idf, "
                  "l2-normalised), Platt-calibrated",
-        "trained_on": "Stanford Politeness Corpus, Wikipedia requests, top vs bottom quartile (n=%d)"
-                      % len(corpus.labels),
+        "trained_on": f"Stanford Politeness Corpus, Wikipedia requests, top vs bottom quartile "
+                      f"(n={len(corpus.labels)})",
         "hyperparameters": {"C": c_value, "strategy_scale": scale, "min_df": MIN_DF},
         "strategy_transform": "log1p",
         "evaluation": evaluation,

@@ -82,7 +82,7 @@ class Scorer:
         analyses: list[list[TurnAnalysis]] = [[] for _ in chunk]
         for doc, (number, index) in self.nlp.pipe(texts, as_tuples=True, batch_size=self.batch_size):
             analyses[number].append(analyze_turn(doc, chunk[number].turns[index], index))
-        return [assemble(conversation, turns) for conversation, turns in zip(chunk, analyses)]
+        return [assemble(conversation, turns) for conversation, turns in zip(chunk, analyses, strict=True)]
 
     def score(self, conversation: Any) -> ConversationScores:
         return self.score_chunk([as_input(conversation)])[0]

@@ -84,7 +84,7 @@ def repeated_questions(turns: Sequence[TurnAnalysis]) -> tuple[int, list[dict]]:
 def transfers(turns: Sequence[TurnAnalysis]) -> tuple[int, list[dict]]:
     """Handoffs between responders (bot -> agent, agent A -> agent B), or announced transfers."""
     responders = [(turn.speaker, turn.agent_id) for turn in turns if turn.speaker != "customer"]
-    changes = sum(1 for before, after in zip(responders, responders[1:]) if before != after)
+    changes = sum(1 for before, after in zip(responders, responders[1:], strict=False) if before != after)
     announced = [turn for turn in turns if turn.speaker != "customer" and turn.has("TRANSFER")]
     evidence = [evidence_item(turn, m) for turn in announced for m in turn.markers_of("TRANSFER")]
     return max(changes, len(announced)), evidence

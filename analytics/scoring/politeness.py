@@ -33,8 +33,8 @@ def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
     strategies: Counter[str] = Counter()
     rude_turns = []
     candidates: list[tuple[float, dict[str, Any]]] = []
-    for turn, turn_value in zip(responder_turns, values):
-        for label, weight in turn.politeness_contributions.items():
+    for turn in responder_turns:
+        for label in turn.politeness_contributions:
             if label != "lexical":
                 strategies[label] += 1
         is_rude = any(turn.has(label) for label in config["rude_labels"])
@@ -52,7 +52,7 @@ def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
                       key=lambda item: (item["turn"], item["start"]))
     details = {
         "turns": [{"turn": turn.index, "speaker": turn.speaker, "p_polite": round(turn.politeness or 0.0, 4),
-                   "counted": round(turn_value, 4)} for turn, turn_value in zip(responder_turns, values)],
+                   "counted": round(turn_value, 4)} for turn, turn_value in zip(responder_turns, values, strict=True)],
         "mean": round(mean, 4),
         "min": round(minimum, 4),
         "rude_turns": rude_turns,

@@ -78,7 +78,7 @@ class PolitenessModel:
         fitted_logit = self.intercept + float(strategy_part.sum()) + lexical
         logit = self.slope * fitted_logit + self.offset
         contributions = {label: round(self.slope * float(weight), 3)
-                         for label, weight in zip(self.strategy_labels, strategy_part) if weight}
+                         for label, weight in zip(self.strategy_labels, strategy_part, strict=True) if weight}
         for label, weight in self.service_weights.items():
             if counts.get(label):
                 logit += weight

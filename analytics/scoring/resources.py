@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ def _path(name: str) -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_yaml(name: str) -> dict[str, Any]:
     with _path(name).open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
@@ -48,7 +48,7 @@ def load_yaml(name: str) -> dict[str, Any]:
     return data
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_json(name: str) -> dict[str, Any]:
     with _path(name).open(encoding="utf-8") as handle:
         data = json.load(handle)
@@ -57,7 +57,7 @@ def load_json(name: str) -> dict[str, Any]:
     return data
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_patterns() -> tuple[dict[str, Any], ...]:
     """All token patterns: dicts with ``label``, ``id`` and ``pattern`` (a spaCy Matcher pattern)."""
     patterns: list[dict[str, Any]] = []
@@ -86,13 +86,13 @@ def _string_lists(name: str) -> dict[str, tuple[str, ...]]:
     return result
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_lexicons() -> dict[str, tuple[str, ...]]:
     """Label -> phrases (lower case), for the PhraseMatcher."""
     return _string_lists(LEXICON_FILE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_vocabulary() -> tuple[str, ...]:
     """The closed vocabulary of the lexical component, sorted and de-duplicated."""
     words: set[str] = set()
@@ -111,7 +111,7 @@ def data_digest() -> str:
     return digest.hexdigest()[:10]
 
 
-@lru_cache(maxsize=None)
+@cache
 def scorer_version() -> str:
     """E.g. ``1.0+3f2a9c01be``: the release of the scoring code plus the digest of its data."""
     return f"{SCORER_RELEASE}+{data_digest()}"
