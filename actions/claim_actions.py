@@ -27,6 +27,8 @@ class ValidateClaimForm(FormValidationAction):
 
     def validate_claim_serial(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not typed by the customer
+            return {"claim_serial": None}
         serial = parse_serial_number(str(value) if value is not None else None)
         if serial is None:
             dispatcher.utter_message(response="utter_reference_hint", hint=format_hint("serial_number"))
@@ -43,6 +45,8 @@ class ValidateClaimForm(FormValidationAction):
 
     def validate_claim_problem(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not typed by the customer
+            return {"claim_problem": None}
         problem = " ".join(str(value or "").split())
         if len(problem) < MIN_PROBLEM_CHARS:
             dispatcher.utter_message(response="utter_claim_problem_hint")
@@ -51,6 +55,8 @@ class ValidateClaimForm(FormValidationAction):
 
     def validate_claim_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not typed by the customer
+            return {"claim_email": None}
         email = parse_email(str(value) if value is not None else None)
         if email is None:
             dispatcher.utter_message(response="utter_reference_hint", hint=format_hint("email"))

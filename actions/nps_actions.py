@@ -68,7 +68,9 @@ class ValidateNpsForm(FormValidationAction):
 
     def validate_nps_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> dict[str, Any]:
-        answer = parse_nps_answer(str(value) if value is not None else "")
+        if value is None:  # reset by action_start_nps_survey in this turn: not an answer
+            return {"nps_score": None}
+        answer = parse_nps_answer(str(value))
         if answer.score is not None:
             return {"nps_score": answer.score, "nps_status": "answered"}
         if latest_intent(tracker) in DECLINE_INTENTS:
@@ -82,8 +84,10 @@ class ValidateNpsForm(FormValidationAction):
 
     def validate_nps_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
+        if value is None:
+            return {"nps_comment": None}
         settings = get_knowledge().survey
-        comment = " ".join(str(value or "").split())
+        comment = " ".join(str(value).split())
         if comment.lower().strip(" .!") in settings.skip_answers or not comment:
             return {"nps_comment": ""}  # filled, so the form ends; stored as no comment
         return {"nps_comment": comment[: settings.max_comment_chars]}

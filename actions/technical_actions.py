@@ -45,6 +45,8 @@ class ValidateTroubleshootForm(FormValidationAction):
 
     def validate_product(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not typed by the customer
+            return {"product": None}
         product = match_product(str(value) if value is not None else None)
         if product is None:
             dispatcher.utter_message(response="utter_product_hint", buttons=product_buttons())
@@ -53,6 +55,8 @@ class ValidateTroubleshootForm(FormValidationAction):
 
     def validate_error_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not typed by the customer
+            return {"error_code": None}
         code = parse_error_code(str(value) if value is not None else None)
         if code is None:
             dispatcher.utter_message(response="utter_error_code_hint")

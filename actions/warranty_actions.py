@@ -64,6 +64,8 @@ class ValidateWarrantyStatusForm(FormValidationAction):
 
     def validate_warranty_reference(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # reset by an action, not typed by the customer
+            return {"warranty_reference": None}
         reference = parse_reference(str(value) if value is not None else None)
         if reference is None:
             hint = f"{format_hint('serial_number')} {format_hint('order_number')}"
