@@ -74,7 +74,7 @@ def featurize(texts: list[str], labels: np.ndarray) -> Corpus:
     strategies, codes = [], []
     for doc in nlp.pipe(texts, batch_size=256):
         strategies.append(strategy_vector(doc._.cxqa_label_counts, strategy_labels))
-        codes.append(encoder.codes(doc))
+        codes.append(np.array(sorted(encoder.codes(doc)), dtype=np.int64))
     return Corpus(texts, labels, np.array(strategies), codes, strategy_labels)
 
 

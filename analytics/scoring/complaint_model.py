@@ -36,11 +36,10 @@ class ComplaintModel:
     def effective_counts(self, doc: Doc) -> Counter[str]:
         """Cue counts after dropping negated single-word cues and the acronym allowance for caps."""
         counts: Counter[str] = Counter()
-        for span in doc.spans.get("cxqa", ()):
-            label = span.label_
+        for label, _, start, end in doc._.cxqa_matches or ():
             if label not in self.cues and label != "INTENSIFIER":
                 continue
-            if label in self.negated_labels and len(span) == 1 and self._negated(doc, span.start):
+            if label in self.negated_labels and end - start == 1 and self._negated(doc, start):
                 continue
             counts[label] += 1
         if counts["SHOUTING"]:

@@ -1,10 +1,10 @@
 """spaCy components of the scorer, registered under ``cxqa_`` names.
 
-- ``cxqa_markers``: one Matcher (token patterns from ``*_patterns.jsonl``) and one PhraseMatcher
-  (``lexicons.yml``) put every strategy, move and cue into ``doc.spans["cxqa"]`` (label = what it is,
-  ``span.id_`` = which pattern).
-- ``cxqa_politeness``: the politeness model on those spans plus the lexical n-grams:
-  ``doc._.cxqa_politeness`` (P(polite)) and ``doc._.cxqa_strategies`` (label -> count).
+- ``cxqa_markers``: every strategy, move and cue of ``*_patterns.jsonl``, ``lexicons.yml`` and
+  ``combinations.jsonl`` as ``doc._.cxqa_matches`` (label, pattern id, start token, end token) and
+  ``doc._.cxqa_label_counts``; with ``spans_key`` set (the default) also as Spans in ``doc.spans``. The
+  scoring pipeline turns that off: a Span object per match costs more than all the matching.
+- ``cxqa_politeness``: ``doc._.cxqa_politeness`` (P(polite)) and the log-odds each strategy added.
 - ``cxqa_complaint``: ``doc._.cxqa_complaint`` (P(complaint), the complaint intensity) and its cues.
 
 Importing this module registers the factories and extensions once.
@@ -13,19 +13,25 @@ Importing this module registers the factories and extensions once.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import accumulate
 
+from spacy.attrs import IS_ALPHA, IS_UPPER, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from analytics.scoring import resources
 from analytics.scoring.complaint_model import ComplaintModel
+from analytics.scoring.patterns import as_phrases, caps_word_min_length
 from analytics.scoring.politeness_model import PolitenessModel
 
 SPANS_KEY = "cxqa"
+Match = tuple[str, str, int, int]  # label, pattern id, start token, end token
 
 _DOC_EXTENSIONS = {
+    "cxqa_matches": None,  # list[Match]
     "cxqa_label_counts": None,  # Counter label -> number of matches
+    "cxqa_sentence_ids": None,  # list: sentence number of each token
     "cxqa_politeness": None,  # P(polite) in [0, 1]
     "cxqa_politeness_contributions": None,  # label -> log-odds it added
     "cxqa_complaint": None,  # P(complaint) in [0, 1]
@@ -41,46 +47,121 @@ def _strategies(doc: Doc) -> dict[str, int]:
     return {label: counts[label] for label in PolitenessModel.shared().strategy_labels if counts.get(label)}
 
 
+def _spans(doc: Doc) -> list[Span]:
+    return [Span(doc, start, end, label=label, span_id=pattern) for label, pattern, start, end in
+            doc._.cxqa_matches or ()]
+
+
 if not Doc.has_extension("cxqa_strategies"):
     Doc.set_extension("cxqa_strategies", getter=_strategies)
-if not Span.has_extension("cxqa_sentence_is_question"):
-    # True when the span's sentence asks something: it ends with "?" (used for repeated questions).
-    Span.set_extension("cxqa_sentence_is_question", getter=lambda span: span.sent.text.rstrip().endswith("?"))
+if not Doc.has_extension("cxqa_spans"):
+    Doc.set_extension("cxqa_spans", getter=_spans)  # the matches as Spans, built when asked for
+if not Span.has_extension("cxqa_is_question"):
+    Span.set_extension("cxqa_is_question", getter=lambda span: span.sent.text.rstrip().endswith("?"))
 
 
 class MarkerMatcher:
-    """Matches every pattern and phrase list in one pass and stores the spans in ``doc.spans[SPANS_KEY]``."""
+    """Matches every pattern and phrase list in one pass.
 
-    def __init__(self, nlp: Language) -> None:
+    Patterns that are plain word choices run as phrases in the PhraseMatcher (see ``patterns.py``), the rest
+    in the Matcher. Within one pattern, a match inside a longer match of the same pattern is dropped.
+    """
+
+    def __init__(self, nlp: Language, spans_key: str | None = SPANS_KEY) -> None:
+        self.spans_key = spans_key
         self.matcher = Matcher(nlp.vocab, validate=True)
-        grouped: dict[str, list[list[dict]]] = {}
-        for entry in resources.load_patterns():
-            grouped.setdefault(f"{entry['label']}/{entry['id']}", []).append(entry["pattern"])
-        for key, patterns in grouped.items():
-            self.matcher.add(key, patterns, greedy="LONGEST")
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        for label, phrases in resources.load_lexicons().items():
-            self.phrase_matcher.add(f"{label}/lexicon", list(nlp.tokenizer.pipe(phrases)))
-        self._keys: dict[int, tuple[str, str]] = {}
-        for key in list(grouped) + [f"{label}/lexicon" for label in resources.load_lexicons()]:
-            label, pattern_id = key.split("/", 1)
-            self._keys[nlp.vocab.strings[key]] = (label, pattern_id)
+        # match key -> (label, pattern id, required sentence start of the first token or None)
+        self._keys: dict[int, tuple[str, str, bool | None]] = {}
+        self.caps_words: list[tuple[str, str, int]] = []  # (label, pattern id, minimum length)
+        token_patterns: dict[str, list[list[dict]]] = {}
+        phrases: dict[str, set[tuple[str, ...]]] = {}
+        for entry in resources.load_patterns():
+            label, pattern_id, pattern = entry["label"], entry["id"], entry["pattern"]
+            minimum = caps_word_min_length(pattern)
+            if minimum is not None:
+                self.caps_words.append((label, pattern_id, minimum))
+                continue
+            converted = as_phrases(pattern)
+            if converted is None:
+                key = f"{label}/{pattern_id}/matcher"
+                token_patterns.setdefault(key, []).append(pattern)
+                self._keys[nlp.vocab.strings.add(key)] = (label, pattern_id, None)
+            else:
+                condition, words = converted
+                key = f"{label}/{pattern_id}/{condition}"
+                phrases.setdefault(key, set()).update(words)
+                self._keys[nlp.vocab.strings.add(key)] = (label, pattern_id, condition)
+        for key, patterns in token_patterns.items():
+            self.matcher.add(key, patterns, greedy="LONGEST")
+        for key, word_lists in phrases.items():
+            self.phrase_matcher.add(key, [Doc(nlp.vocab, words=list(words)) for words in sorted(word_lists)])
+        for label, lexicon in resources.load_lexicons().items():
+            key = f"{label}/lexicon/None"
+            self.phrase_matcher.add(key, list(nlp.tokenizer.pipe(lexicon)))
+            self._keys[nlp.vocab.strings.add(key)] = (label, "lexicon", None)
+        self.combinations = [(rule["label"], rule["id"], rule["first"], rule["then"])
+                             for rule in resources.load_combinations()]
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = []
-        counts: Counter[str] = Counter()
-        for match_id, start, end in list(self.matcher(doc)) + list(self.phrase_matcher(doc)):
-            label, pattern_id = self._keys[match_id]
-            spans.append(Span(doc, start, end, label=label, span_id=pattern_id))
-            counts[label] += 1
-        doc.spans[SPANS_KEY] = spans
+        keys = self._keys
+        sentence_starts = [value == 1 for value in doc.to_array(SENT_START).tolist()] if len(doc) else []
+        matches: list[Match] = []
+        last_key, last_end = -1, -1
+        for match_id, start, end in sorted(self.phrase_matcher(doc), key=lambda m: (m[0], m[1], -m[2])):
+            if match_id == last_key and end <= last_end:
+                continue  # inside a longer match of the same pattern
+            label, pattern_id, condition = keys[match_id]
+            if condition is not None and sentence_starts[start] != condition:
+                continue
+            last_key, last_end = match_id, end
+            matches.append((label, pattern_id, start, end))
+        if len(self.matcher):
+            matches.extend((keys[match_id][0], keys[match_id][1], start, end)
+                           for match_id, start, end in self.matcher(doc))
+        if self.caps_words and len(doc):
+            rows = doc.to_array([IS_UPPER, IS_ALPHA, LENGTH]).tolist()
+            for label, pattern_id, minimum in self.caps_words:
+                matches.extend((label, pattern_id, index, index + 1)
+                               for index, (upper, alpha, length) in enumerate(rows)
+                               if upper and alpha and length >= minimum)
+        sentence_ids = list(accumulate(int(value) for value in sentence_starts))
+        counts = Counter(match[0] for match in matches)
+        for label, rule_id, first, then in self.combinations:
+            if counts.get(first) and counts.get(then):
+                for combined in self._combine(matches, sentence_ids, first, then):
+                    matches.append((label, rule_id, *combined))
+                    counts[label] += 1
+        doc._.cxqa_matches = matches
         doc._.cxqa_label_counts = counts
+        doc._.cxqa_sentence_ids = sentence_ids
+        if self.spans_key:
+            doc.spans[self.spans_key] = doc._.cxqa_spans
         return doc
 
+    @staticmethod
+    def _combine(matches: list[Match], sentence_ids: list[int], first: str, then: str) -> list[tuple[int, int]]:
+        """(start, end) from each ``first`` marker to the nearest ``then`` marker after it in its sentence."""
+        found = []
+        thens = sorted((start, end) for label, _, start, end in matches if label == then)
+        for label, _, start, end in matches:
+            if label != first:
+                continue
+            for then_start, then_end in thens:
+                if then_start >= end and sentence_ids[then_start] == sentence_ids[start]:
+                    found.append((start, then_end))
+                    break
+        return found
 
-@Language.factory("cxqa_markers")
-def make_markers(nlp: Language, name: str) -> MarkerMatcher:
-    return MarkerMatcher(nlp)
+
+@Language.factory("cxqa_markers", default_config={"spans_key": SPANS_KEY})
+def make_markers(nlp: Language, name: str, spans_key: str | None) -> MarkerMatcher:
+    return MarkerMatcher(nlp, spans_key)
+
+
+# A Doc may say who wrote it (``doc.user_data[SPEAKER_KEY]``: customer, agent or bot); then only the
+# dimension that applies is computed: politeness for agents and the bot, complaint for customers.
+SPEAKER_KEY = "cxqa_speaker"
 
 
 class PolitenessComponent:
@@ -88,6 +169,8 @@ class PolitenessComponent:
         self.model = model
 
     def __call__(self, doc: Doc) -> Doc:
+        if doc.user_data.get(SPEAKER_KEY) == "customer":
+            return doc
         probability, contributions = self.model.score_doc(doc)
         doc._.cxqa_politeness = probability
         doc._.cxqa_politeness_contributions = contributions
@@ -104,6 +187,8 @@ class ComplaintComponent:
         self.model = model
 
     def __call__(self, doc: Doc) -> Doc:
+        if doc.user_data.get(SPEAKER_KEY) in ("agent", "bot"):
+            return doc
         probability, cues = self.model.score_doc(doc)
         doc._.cxqa_complaint = probability
         doc._.cxqa_complaint_cues = cues

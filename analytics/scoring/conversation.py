@@ -11,7 +11,9 @@ from itertools import islice
 from typing import Any
 
 from spacy.language import Language
+from spacy.tokens import Doc
 
+from analytics.scoring.components import SPEAKER_KEY
 from analytics.scoring.deescalation import score_deescalation
 from analytics.scoring.efficiency import score_efficiency
 from analytics.scoring.politeness import score_politeness
@@ -22,6 +24,7 @@ from analytics.scoring.types import ConversationInput, ConversationScores, TurnA
 # Longer turns are scored on their first MAX_TURN_CHARS characters (a pasted log is not more polite).
 MAX_TURN_CHARS = 20_000
 CHUNK_CONVERSATIONS = 128
+POSITION_KEY = "cxqa_position"
 
 
 def clean_text(text: Any) -> str:
@@ -77,12 +80,20 @@ class Scorer:
             yield from self.score_chunk(chunk)
 
     def score_chunk(self, chunk: list[ConversationInput]) -> list[ConversationScores]:
-        texts = ((clean_text(turn.text), (number, index))
-                 for number, conversation in enumerate(chunk) for index, turn in enumerate(conversation.turns))
         analyses: list[list[TurnAnalysis]] = [[] for _ in chunk]
-        for doc, (number, index) in self.nlp.pipe(texts, as_tuples=True, batch_size=self.batch_size):
-            analyses[number].append(analyze_turn(doc, chunk[number].turns[index], index))
+        cleaned = [[clean_text(turn.text) for turn in conversation.turns] for conversation in chunk]
+        docs = (self._make_doc(text, chunk[number].turns[index].speaker, number, index)
+                for number, turn_texts in enumerate(cleaned) for index, text in enumerate(turn_texts))
+        for doc in self.nlp.pipe(docs, batch_size=self.batch_size):
+            number, index = doc.user_data.pop(POSITION_KEY)
+            analyses[number].append(analyze_turn(doc, chunk[number].turns[index], index, cleaned[number][index]))
         return [assemble(conversation, turns) for conversation, turns in zip(chunk, analyses, strict=True)]
+
+    def _make_doc(self, text: str, speaker: str, number: int, index: int) -> Doc:
+        doc = self.nlp.make_doc(text)
+        doc.user_data[SPEAKER_KEY] = speaker  # the components then compute only what applies
+        doc.user_data[POSITION_KEY] = (number, index)
+        return doc
 
     def score(self, conversation: Any) -> ConversationScores:
         return self.score_chunk([as_input(conversation)])[0]

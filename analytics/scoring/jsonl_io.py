@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -120,7 +119,6 @@ def conversation_row(scores: ConversationScores) -> dict[str, Any]:
 
 def text_row(doc: Any) -> dict[str, Any]:
     """One ``score-text`` result from a processed Doc."""
-    from analytics.scoring.components import SPANS_KEY
     from analytics.scoring.resources import load_yaml
 
     labels = load_yaml("labels.yml")
@@ -137,10 +135,8 @@ def text_row(doc: Any) -> dict[str, Any]:
         "strategies": sorted(label for label in counts if label in strategy_labels),
         "complaint_cues": sorted(doc._.cxqa_complaint_cues or {}),
         "evidence": [{"label": span.label_, "pattern": span.id_, "start": span.start_char, "end": span.end_char,
-                      "text": span.text} for span in doc.spans.get(SPANS_KEY, ())
+                      "text": span.text} for span in doc._.cxqa_spans
                      if span.label_ in strategy_labels or span.label_ in cue_labels],
     }
 
 
-def with_fcr(conversation: ConversationInput, fcr: bool | None) -> ConversationInput:
-    return replace(conversation, first_contact_resolution=fcr)

@@ -6,15 +6,14 @@ courtesy, hedges, praise, reproach, a few punctuation marks), else a placeholder
 "<s> could you _w_" is one trigram. Topic words never reach the model, which keeps it portable from
 Wikipedia talk pages to support chats.
 
-Everything runs on numpy arrays taken from the Doc in one call (no per-token Python loop): token hashes are
-looked up with ``searchsorted`` and n-grams are packed into one integer each.
+The token attributes come from the Doc in one ``to_array`` call; each n-gram is packed into one integer, so
+a turn's features are a small set of ints (measured faster than numpy for turns of a few dozen tokens).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import numpy as np
 from spacy.attrs import IS_PUNCT, LIKE_NUM, LOWER, SENT_START
 from spacy.strings import hash_string
 from spacy.tokens import Doc
@@ -31,39 +30,36 @@ class NgramEncoder:
         self.symbols: tuple[str, ...] = tuple(vocabulary) + SPECIALS
         self.index = {symbol: position for position, symbol in enumerate(self.symbols)}
         self.base = len(self.symbols) + 1  # 0 is kept for "no token", so codes of different orders never clash
-        hashes = np.array([hash_string(word) for word in vocabulary], dtype=np.uint64)
-        order = np.argsort(hashes)
-        self._hashes = hashes[order]
-        self._ids = np.arange(len(vocabulary), dtype=np.int64)[order]
-        self._word, self._number, self._punct = (self.index[s] for s in (WORD, NUMBER, PUNCT))
-        self._start, self._end = self.index[START], self.index[END]
+        # Ids are stored +1 so that 0 means "no token" in the packed n-gram codes.
+        self._id_of = {hash_string(word): position + 1 for position, word in enumerate(vocabulary)}
+        self._word, self._number, self._punct, self._start, self._end = (
+            self.index[symbol] + 1 for symbol in (WORD, NUMBER, PUNCT, START, END))
 
-    def token_ids(self, doc: Doc) -> np.ndarray:
-        """Vocabulary ids of the tokens with sentence frames inserted."""
-        if len(doc) == 0:
-            return np.array([self._start, self._end], dtype=np.int64)
-        array = doc.to_array([LOWER, IS_PUNCT, LIKE_NUM, SENT_START])
-        lowers = array[:, 0]
-        position = np.searchsorted(self._hashes, lowers)
-        position[position >= len(self._hashes)] = 0
-        known = self._hashes[position] == lowers if len(self._hashes) else np.zeros(len(lowers), dtype=bool)
-        ids = np.where(array[:, 2] == 1, self._number, np.where(array[:, 1] == 1, self._punct, self._word))
-        ids = np.where(known, self._ids[position], ids).astype(np.int64)
-        # SENT_START is 1 for a sentence start, -1 inside, 0 unset; the first token always starts one.
-        starts = np.flatnonzero(array[:, 3].astype(np.int64) == 1)
-        starts = starts[starts > 0]
-        framed = np.insert(ids, np.repeat(starts, 2), np.tile([self._end, self._start], len(starts)))
-        return np.concatenate(([self._start], framed, [self._end]))
+    def token_ids(self, doc: Doc) -> list[int]:
+        """Vocabulary ids (+1, so 0 never occurs) of the tokens, with sentence frames inserted."""
+        get = self._id_of.get
+        word, number, punct = self._word, self._number, self._punct
+        start, end = self._start, self._end
+        ids = [start]
+        # One row per token: LOWER hash, IS_PUNCT, LIKE_NUM, SENT_START (1 at a sentence start).
+        for position, (lower, is_punct, like_num, sent_start) in enumerate(
+                doc.to_array([LOWER, IS_PUNCT, LIKE_NUM, SENT_START]).tolist()):
+            if sent_start == 1 and position:
+                ids.append(end)
+                ids.append(start)
+            ids.append(get(lower) or (number if like_num else punct if is_punct else word))
+        ids.append(end)
+        return ids
 
-    def codes(self, doc: Doc) -> np.ndarray:
-        ids = self.token_ids(doc) + 1
+    def codes(self, doc: Doc) -> set[int]:
+        """The distinct codes of the turn's uni-, bi- and trigrams."""
+        ids = self.token_ids(doc)
         base = self.base
-        parts = [ids]
-        if len(ids) >= 2:
-            parts.append(ids[:-1] * base + ids[1:])
-        if len(ids) >= 3:
-            parts.append((ids[:-2] * base + ids[1:-1]) * base + ids[2:])
-        return np.unique(np.concatenate(parts))
+        bigrams = [a * base + b for a, b in zip(ids, ids[1:], strict=False)]
+        result = set(ids)
+        result.update(bigrams)
+        result.update(ab * base + c for ab, c in zip(bigrams, ids[2:], strict=False))
+        return result
 
     def encode(self, ngram: str) -> int:
         """The code of an n-gram written as space-separated symbols, e.g. ``"could you _w_"``."""

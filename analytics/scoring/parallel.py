@@ -20,7 +20,8 @@ _worker_scorer: Scorer | None = None
 
 def _start_worker() -> None:
     global _worker_scorer
-    _worker_scorer = Scorer()
+    if _worker_scorer is None:  # with "fork" the workers inherit the parent's, built once
+        _worker_scorer = Scorer()
 
 
 def _score_chunk(chunk: list[ConversationInput]) -> list[ConversationScores]:
@@ -35,8 +36,11 @@ def score_in_processes(conversations: Iterable[Any], workers: int,
     if workers <= 1:
         yield from Scorer().score_many(iterator)
         return
+    global _worker_scorer
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if "fork" in methods and _worker_scorer is None:
+        _worker_scorer = Scorer()
     with context.Pool(workers, initializer=_start_worker) as pool:
         pending: deque = deque()
         while True:

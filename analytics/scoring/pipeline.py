@@ -15,8 +15,10 @@ MARKERS_ONLY = ("cxqa_markers",)
 ALL_COMPONENTS = ("cxqa_markers", "cxqa_politeness", "cxqa_complaint")
 
 
-def build_pipeline(components: tuple[str, ...] = ALL_COMPONENTS, base: str | None = None) -> Language:
-    """The scoring pipeline. ``base`` names an installed trained pipeline to start from instead of blank."""
+def build_pipeline(components: tuple[str, ...] = ALL_COMPONENTS, base: str | None = None,
+                   keep_spans: bool = False) -> Language:
+    """The scoring pipeline. ``base`` names an installed trained pipeline to start from instead of blank;
+    ``keep_spans`` also stores the matches as Spans in ``doc.spans["cxqa"]`` (slower; for inspection)."""
     if base:
         nlp = spacy.load(base, exclude=["ner", "lemmatizer"])
         if not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
@@ -25,5 +27,6 @@ def build_pipeline(components: tuple[str, ...] = ALL_COMPONENTS, base: str | Non
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
     for name in components:
-        nlp.add_pipe(name)
+        config = {"spans_key": "cxqa" if keep_spans else None} if name == "cxqa_markers" else {}
+        nlp.add_pipe(name, config=config)
     return nlp

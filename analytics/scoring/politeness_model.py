@@ -9,11 +9,10 @@ The service moves add fixed log-odds from ``data/service_weights.yml``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 from spacy.tokens import Doc
 
 from analytics.scoring import resources
@@ -42,17 +41,15 @@ class PolitenessModel:
                  encoder: NgramEncoder | None = None) -> None:
         self.encoder = encoder or shared_encoder()
         self.strategy_labels: tuple[str, ...] = tuple(fitted["strategy_features"])
-        self.strategy_weights = np.array([fitted["strategy_weights"][label] for label in self.strategy_labels])
+        self.strategy_weights = {label: float(fitted["strategy_weights"][label]) for label in self.strategy_labels}
         self.intercept = float(fitted["intercept"])
         calibration = fitted.get("calibration") or {}
         self.slope = float(calibration.get("slope", 1.0))
         self.offset = float(calibration.get("offset", 0.0))
         lexical = fitted.get("lexical_weights") or {}
-        codes = np.array([self.encoder.encode(ngram) for ngram in lexical], dtype=np.int64)
-        pairs = np.array(list(lexical.values()), dtype=np.float64).reshape(-1, 2)
-        order = np.argsort(codes)
-        # weight already multiplied by idf; idf squared for the turn's l2 norm
-        self._codes, self._weights, self._idf_squared = codes[order], pairs[order, 0], pairs[order, 1] ** 2
+        # code -> (weight already multiplied by idf, idf squared for the turn's l2 norm)
+        self._lexical = {self.encoder.encode(ngram): (float(pair[0]), float(pair[1]) ** 2)
+                         for ngram, pair in lexical.items()}
         self.service_weights = {str(label): float(weight) for label, weight in service_weights.items()}
 
     @classmethod
@@ -61,29 +58,26 @@ class PolitenessModel:
         fitted = resources.load_json(resources.POLITENESS_MODEL_FILE)
         return cls(fitted, resources.load_yaml(resources.SERVICE_WEIGHTS_FILE))
 
-    def lexical_logit(self, codes: np.ndarray) -> float:
-        if len(codes) == 0 or len(self._codes) == 0:
+    def lexical_logit(self, codes: Iterable[int]) -> float:
+        get = self._lexical.get
+        hits = [pair for pair in map(get, codes) if pair is not None]
+        if not hits:
             return 0.0
-        position = np.searchsorted(self._codes, codes)
-        position[position >= len(self._codes)] = 0
-        known = position[self._codes[position] == codes]
-        if len(known) == 0:
-            return 0.0
-        return float(self._weights[known].sum() / math.sqrt(float(self._idf_squared[known].sum())))
+        return sum(weight for weight, _ in hits) / math.sqrt(sum(idf_squared for _, idf_squared in hits))
 
-    def score(self, counts: Mapping[str, int], codes: np.ndarray) -> tuple[float, dict[str, float]]:
+    def score(self, counts: Mapping[str, int], codes: Iterable[int]) -> tuple[float, dict[str, float]]:
         """P(polite) and the log-odds each present strategy or move added (before calibration scaling)."""
-        strategy_part = np.array(strategy_vector(counts, self.strategy_labels)) * self.strategy_weights
+        strategy_part = {label: math.log1p(count) * self.strategy_weights[label]
+                         for label, count in counts.items() if count and label in self.strategy_weights}
         lexical = self.lexical_logit(codes)
-        fitted_logit = self.intercept + float(strategy_part.sum()) + lexical
+        fitted_logit = self.intercept + sum(strategy_part.values()) + lexical
         logit = self.slope * fitted_logit + self.offset
-        contributions = {label: round(self.slope * float(weight), 3)
-                         for label, weight in zip(self.strategy_labels, strategy_part, strict=True) if weight}
+        contributions = {label: self.slope * weight for label, weight in strategy_part.items()}
         for label, weight in self.service_weights.items():
             if counts.get(label):
                 logit += weight
                 contributions[label] = weight
-        contributions["lexical"] = round(self.slope * lexical, 3)
+        contributions["lexical"] = self.slope * lexical
         return sigmoid(logit), contributions
 
     def score_doc(self, doc: Doc) -> tuple[float, dict[str, float]]:

@@ -19,6 +19,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 SCORER_RELEASE = "1.0"
 
 PATTERN_FILES = ("politeness_patterns.jsonl", "service_patterns.jsonl", "complaint_patterns.jsonl")
+COMBINATIONS_FILE = "combinations.jsonl"
 LEXICON_FILE = "lexicons.yml"
 VOCABULARY_FILE = "vocabulary.yml"
 POLITENESS_MODEL_FILE = "politeness_model.json"
@@ -74,6 +75,20 @@ def load_patterns() -> tuple[dict[str, Any], ...]:
                     raise ScoringDataError(f"{name} line {number}: expected label, id and pattern")
                 patterns.append(entry)
     return tuple(patterns)
+
+
+@cache
+def load_combinations() -> tuple[dict[str, Any], ...]:
+    """Derived markers: ``label`` where a ``first`` marker is followed by a ``then`` marker in one sentence."""
+    rules = []
+    with _path(COMBINATIONS_FILE).open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                rule = json.loads(line)
+                if not {"label", "id", "first", "then"} <= rule.keys():
+                    raise ScoringDataError(f"{COMBINATIONS_FILE} line {number}: expected label, id, first, then")
+                rules.append(rule)
+    return tuple(rules)
 
 
 def _string_lists(name: str) -> dict[str, tuple[str, ...]]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from spacy.attrs import IDX, LENGTH
 from spacy.tokens import Doc
 
 from analytics.scoring import resources
-from analytics.scoring.components import SPANS_KEY
 from analytics.scoring.types import Marker, TurnAnalysis, TurnInput
 
 # A sentence asks for information when it is a question or carries one of these request words.
@@ -25,26 +25,47 @@ def _relevant_labels() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(responder), frozenset(customer)
 
 
-def _asked(doc: Doc) -> tuple[str, ...]:
+def _sentence_bounds(sentence_ids: list[int], token: int) -> tuple[int, int]:
+    number = sentence_ids[token]
+    start = token
+    while start > 0 and sentence_ids[start - 1] == number:
+        start -= 1
+    end = token
+    while end < len(sentence_ids) and sentence_ids[end] == number:
+        end += 1
+    return start, end
+
+
+def _asked(doc: Doc, asks: list[tuple[str, int]]) -> tuple[str, ...]:
+    """The information slots an ASK marker names in a sentence that asks (a question, or a request)."""
     slots: list[str] = []
-    for span in doc.spans.get(SPANS_KEY, ()):
-        if span.label_ != "ASK" or span.id_ in slots:
+    sentence_ids = doc._.cxqa_sentence_ids or [0] * len(doc)
+    for slot, token in asks:
+        if slot in slots:
             continue
-        sentence = span.sent
-        if sentence.text.rstrip().endswith("?") or any(token.lower_ in REQUEST_WORDS for token in sentence):
-            slots.append(span.id_)
+        start, end = _sentence_bounds(sentence_ids, token)
+        sentence = doc[start:end]
+        if sentence.text.rstrip().endswith("?") or any(word.lower_ in REQUEST_WORDS for word in sentence):
+            slots.append(slot)
     return tuple(slots)
 
 
-def analyze_turn(doc: Doc, turn: TurnInput, index: int) -> TurnAnalysis:
+def analyze_turn(doc: Doc, turn: TurnInput, index: int, text: str | None = None) -> TurnAnalysis:
+    """``text`` is the text the Doc was made from (saves rebuilding it from the tokens)."""
+    text = doc.text if text is None else text
     responder_labels, customer_labels = _relevant_labels()
     is_customer = turn.speaker == "customer"
     wanted = customer_labels if is_customer else responder_labels
-    markers = [Marker(span.label_, span.id_, span.start_char, span.end_char, span.text)
-               for span in doc.spans.get(SPANS_KEY, ()) if span.label_ in wanted]
-    markers.sort(key=lambda marker: (marker.start, marker.end))
+    matches = [match for match in doc._.cxqa_matches or () if match[0] in wanted]
+    markers: list[Marker] = []
+    if matches:
+        offsets = doc.to_array([IDX, LENGTH]).tolist()
+        for label, pattern_id, start, end in sorted(matches, key=lambda match: (match[2], match[3])):
+            first = offsets[start][0]
+            last = offsets[end - 1][0] + offsets[end - 1][1]
+            markers.append(Marker(label, pattern_id, first, last, text[first:last]))
     counts = doc._.cxqa_label_counts or {}
-    analysis = TurnAnalysis(index=index, speaker=turn.speaker, text=doc.text, ts=turn.ts, agent_id=turn.agent_id,
+    analysis = TurnAnalysis(index=index, speaker=turn.speaker, text=text, ts=turn.ts, agent_id=turn.agent_id,
                             markers=markers, label_counts={label: counts[label] for label in counts if label in wanted})
     if is_customer:
         analysis.complaint = doc._.cxqa_complaint
@@ -52,5 +73,7 @@ def analyze_turn(doc: Doc, turn: TurnInput, index: int) -> TurnAnalysis:
     else:
         analysis.politeness = doc._.cxqa_politeness
         analysis.politeness_contributions = doc._.cxqa_politeness_contributions or {}
-        analysis.asked = _asked(doc)
+        asks = [(pattern_id, start) for label, pattern_id, start, _ in matches if label == "ASK"]
+        if asks:
+            analysis.asked = _asked(doc, asks)
     return analysis
