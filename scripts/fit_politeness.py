@@ -219,6 +219,15 @@ def final_model(corpus: Corpus, evaluation: dict) -> dict:
     }
 
 
+def to_json(fitted: dict) -> str:
+    """Readable and diff-friendly: everything indented, except one line per lexical n-gram."""
+    lexical = fitted.pop("lexical_weights")
+    head = json.dumps(fitted, indent=1, ensure_ascii=False)[:-2]
+    lines = [f" {json.dumps(ngram, ensure_ascii=False)}: {json.dumps(pair)}" for ngram, pair in lexical.items()]
+    fitted["lexical_weights"] = lexical
+    return head + ',\n "lexical_weights": {\n' + ",\n".join(lines) + "\n }\n}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="wikipedia.annotated.csv")
@@ -256,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
               f"bag-of-words unigram LR: {bow:.4f}")
     if args.write:
         fitted = final_model(corpus, evaluation)
-        OUTPUT.write_text(json.dumps(fitted, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        OUTPUT.write_text(to_json(fitted), encoding="utf-8")
         print(f"wrote {OUTPUT.relative_to(REPO)} ({len(fitted['lexical_weights'])} n-gram weights; "
               f"calibration {fitted['evaluation']['calibration']})")
     print(f"done in {time.perf_counter() - started:.0f} s")

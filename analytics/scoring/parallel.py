@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from analytics.scoring.conversation import CHUNK_CONVERSATIONS, Scorer, as_input
+from analytics.scoring.conversation import CHUNK_CONVERSATIONS, Scorer, as_input, default_scorer
 from analytics.scoring.types import ConversationInput, ConversationScores
 
 _worker_scorer: Scorer | None = None
@@ -34,13 +34,13 @@ def score_in_processes(conversations: Iterable[Any], workers: int,
     """Like ``Scorer.score_many`` (same order), spread over ``workers`` processes; 1 means in this process."""
     iterator = iter(conversations)
     if workers <= 1:
-        yield from Scorer().score_many(iterator)
+        yield from default_scorer().score_many(iterator)
         return
     global _worker_scorer
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if "fork" in methods and _worker_scorer is None:
-        _worker_scorer = Scorer()
+        _worker_scorer = default_scorer()
     with context.Pool(workers, initializer=_start_worker) as pool:
         pending: deque = deque()
         while True:
