@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -33,18 +32,20 @@ class ComplaintModel:
         negations = frozenset(resources.load_lexicons().get("NEGATION", ()))
         return cls(resources.load_yaml(resources.COMPLAINT_MODEL_FILE), negations)
 
-    def effective_counts(self, doc: Doc) -> Counter[str]:
+    def effective_counts(self, doc: Doc, matches: list[tuple[str, str, int, int]]) -> dict[str, int]:
         """Cue counts after dropping negated single-word cues and the acronym allowance for caps."""
-        counts: Counter[str] = Counter()
-        for label, _, start, end in doc._.cxqa_matches or ():
+        counts: dict[str, int] = {}
+        for label, _, start, end in matches:
             if label not in self.cues and label != "INTENSIFIER":
                 continue
             if label in self.negated_labels and end - start == 1 and self._negated(doc, start):
                 continue
-            counts[label] += 1
-        if counts["SHOUTING"]:
-            counts["SHOUTING"] = max(0, counts["SHOUTING"] - self.shouting_free)
-        return +counts
+            counts[label] = counts.get(label, 0) + 1
+        if "SHOUTING" in counts:
+            counts["SHOUTING"] -= self.shouting_free
+            if counts["SHOUTING"] <= 0:
+                del counts["SHOUTING"]
+        return counts
 
     def _negated(self, doc: Doc, start: int) -> bool:
         return any(doc[index].lower_ in self.negations for index in range(max(0, start - self.negation_window), start))
@@ -57,6 +58,6 @@ class ComplaintModel:
             logit += self.intensifier_weight * min(counts.get("INTENSIFIER", 0), self.intensifier_cap)
         return sigmoid(logit)
 
-    def score_doc(self, doc: Doc) -> tuple[float, dict[str, int]]:
-        counts = self.effective_counts(doc)
+    def score_doc(self, doc: Doc, matches: list[tuple[str, str, int, int]]) -> tuple[float, dict[str, int]]:
+        counts = self.effective_counts(doc, matches)
         return self.score_counts(counts), dict(counts)

@@ -12,7 +12,7 @@ Importing this module registers the factories and extensions once.
 
 from __future__ import annotations
 
-from collections import Counter
+import re
 from itertools import accumulate
 
 from spacy.attrs import IS_ALPHA, IS_UPPER, LENGTH, SENT_START
@@ -28,28 +28,62 @@ from analytics.scoring.politeness_model import PolitenessModel
 SPANS_KEY = "cxqa"
 Match = tuple[str, str, int, int]  # label, pattern id, start token, end token
 
-_DOC_EXTENSIONS = {
-    "cxqa_matches": None,  # list[Match]
-    "cxqa_label_counts": None,  # Counter label -> number of matches
-    "cxqa_sentence_ids": None,  # list: sentence number of each token
-    "cxqa_politeness": None,  # P(polite) in [0, 1]
-    "cxqa_politeness_contributions": None,  # label -> log-odds it added
-    "cxqa_complaint": None,  # P(complaint) in [0, 1]
-    "cxqa_complaint_cues": None,  # label -> effective count
-}
-for _name, _default in _DOC_EXTENSIONS.items():
-    if not Doc.has_extension(_name):
-        Doc.set_extension(_name, default=_default)
+STATE_KEY = "cxqa"
+# A cheap pre-check for the all-caps test: three letters in a row that are not ASCII lower case.
+_CAPS_RUN = re.compile(r"[^\W\d_a-z]{3}")
+
+
+class TurnState:
+    """What the components found in one Doc, kept in ``doc.user_data[STATE_KEY]`` (one dict lookup; the
+    ``doc._.cxqa_*`` extensions below are getters over it)."""
+
+    __slots__ = ("doc", "matches", "label_counts", "_sentence_ids", "politeness", "politeness_contributions",
+                 "complaint", "complaint_cues")
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.matches: list[Match] = []
+        self.label_counts: dict[str, int] = {}
+        self._sentence_ids: list[int] | None = None
+        self.politeness: float | None = None  # P(polite) in [0, 1]
+        self.politeness_contributions: dict[str, float] = {}  # label -> log-odds it added
+        self.complaint: float | None = None  # P(complaint) in [0, 1]
+        self.complaint_cues: dict[str, int] = {}  # label -> effective count
+
+    @property
+    def sentence_ids(self) -> list[int]:
+        """The sentence number of each token (computed when first asked for)."""
+        if self._sentence_ids is None:
+            starts = self.doc.to_array(SENT_START).tolist() if len(self.doc) else []
+            self._sentence_ids = list(accumulate(1 if value == 1 else 0 for value in starts))
+        return self._sentence_ids
+
+
+def state_of(doc: Doc) -> TurnState:
+    state = doc.user_data.get(STATE_KEY)
+    if state is None:
+        state = doc.user_data[STATE_KEY] = TurnState(doc)
+    return state
+
+
+def _getter(name: str):
+    return lambda doc: getattr(state_of(doc), name)
+
+
+for _name in ("matches", "label_counts", "sentence_ids", "politeness", "politeness_contributions", "complaint",
+              "complaint_cues"):
+    if not Doc.has_extension(f"cxqa_{_name}"):
+        Doc.set_extension(f"cxqa_{_name}", getter=_getter(_name))
 
 
 def _strategies(doc: Doc) -> dict[str, int]:
-    counts = doc._.cxqa_label_counts or {}
+    counts = state_of(doc).label_counts
     return {label: counts[label] for label in PolitenessModel.shared().strategy_labels if counts.get(label)}
 
 
 def _spans(doc: Doc) -> list[Span]:
     return [Span(doc, start, end, label=label, span_id=pattern) for label, pattern, start, end in
-            doc._.cxqa_matches or ()]
+            state_of(doc).matches]
 
 
 if not Doc.has_extension("cxqa_strategies"):
@@ -105,38 +139,44 @@ class MarkerMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         keys = self._keys
-        sentence_starts = [value == 1 for value in doc.to_array(SENT_START).tolist()] if len(doc) else []
+        sentence_starts: list[int] | None = None
         matches: list[Match] = []
+        counts: dict[str, int] = {}
         last_key, last_end = -1, -1
-        for match_id, start, end in sorted(self.phrase_matcher(doc), key=lambda m: (m[0], m[1], -m[2])):
-            if match_id == last_key and end <= last_end:
-                continue  # inside a longer match of the same pattern
-            label, pattern_id, condition = keys[match_id]
-            if condition is not None and sentence_starts[start] != condition:
+        # Sorted by (key, start, end): an overlapping later match of the same pattern is the same marker.
+        for match_id, start, end in sorted(self.phrase_matcher(doc)):
+            if match_id == last_key and start < last_end:
                 continue
+            label, pattern_id, condition = keys[match_id]
+            if condition is not None:
+                if sentence_starts is None:
+                    sentence_starts = doc.to_array(SENT_START).tolist()
+                if (sentence_starts[start] == 1) != condition:
+                    continue
             last_key, last_end = match_id, end
             matches.append((label, pattern_id, start, end))
+            counts[label] = counts.get(label, 0) + 1
         if len(self.matcher):
-            matches.extend((keys[match_id][0], keys[match_id][1], start, end)
-                           for match_id, start, end in self.matcher(doc))
-        if self.caps_words and len(doc):
+            for match_id, start, end in self.matcher(doc):
+                label, pattern_id, _ = keys[match_id]
+                matches.append((label, pattern_id, start, end))
+                counts[label] = counts.get(label, 0) + 1
+        if self.caps_words and _CAPS_RUN.search(doc.text):
             rows = doc.to_array([IS_UPPER, IS_ALPHA, LENGTH]).tolist()
             for label, pattern_id, minimum in self.caps_words:
-                matches.extend((label, pattern_id, index, index + 1)
-                               for index, (upper, alpha, length) in enumerate(rows)
-                               if upper and alpha and length >= minimum)
-        sentence_ids = list(accumulate(int(value) for value in sentence_starts))
-        counts = Counter(match[0] for match in matches)
+                for index, (upper, alpha, length) in enumerate(rows):
+                    if upper and alpha and length >= minimum:
+                        matches.append((label, pattern_id, index, index + 1))
+                        counts[label] = counts.get(label, 0) + 1
+        state = state_of(doc)
         for label, rule_id, first, then in self.combinations:
             if counts.get(first) and counts.get(then):
-                for combined in self._combine(matches, sentence_ids, first, then):
+                for combined in self._combine(matches, state.sentence_ids, first, then):
                     matches.append((label, rule_id, *combined))
-                    counts[label] += 1
-        doc._.cxqa_matches = matches
-        doc._.cxqa_label_counts = counts
-        doc._.cxqa_sentence_ids = sentence_ids
+                    counts[label] = counts.get(label, 0) + 1
+        state.matches, state.label_counts = matches, counts
         if self.spans_key:
-            doc.spans[self.spans_key] = doc._.cxqa_spans
+            doc.spans[self.spans_key] = _spans(doc)
         return doc
 
     @staticmethod
@@ -171,9 +211,9 @@ class PolitenessComponent:
     def __call__(self, doc: Doc) -> Doc:
         if doc.user_data.get(SPEAKER_KEY) == "customer":
             return doc
-        probability, contributions = self.model.score_doc(doc)
-        doc._.cxqa_politeness = probability
-        doc._.cxqa_politeness_contributions = contributions
+        state = state_of(doc)
+        state.politeness, state.politeness_contributions = self.model.score(state.label_counts,
+                                                                            self.model.encoder.codes(doc))
         return doc
 
 
@@ -189,9 +229,8 @@ class ComplaintComponent:
     def __call__(self, doc: Doc) -> Doc:
         if doc.user_data.get(SPEAKER_KEY) in ("agent", "bot"):
             return doc
-        probability, cues = self.model.score_doc(doc)
-        doc._.cxqa_complaint = probability
-        doc._.cxqa_complaint_cues = cues
+        state = state_of(doc)
+        state.complaint, state.complaint_cues = self.model.score_doc(doc, state.matches)
         return doc
 
 

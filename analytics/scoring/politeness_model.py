@@ -9,7 +9,7 @@ The service moves add fixed log-odds from ``data/service_weights.yml``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -48,8 +48,10 @@ class PolitenessModel:
         self.offset = float(calibration.get("offset", 0.0))
         lexical = fitted.get("lexical_weights") or {}
         # code -> (weight already multiplied by idf, idf squared for the turn's l2 norm)
-        self._lexical = {self.encoder.encode(ngram): (float(pair[0]), float(pair[1]) ** 2)
-                         for ngram, pair in lexical.items()}
+        self._lexical_weight = {self.encoder.encode(ngram): float(pair[0]) for ngram, pair in lexical.items()}
+        self._lexical_idf_squared = {code: float(pair[1]) ** 2
+                                     for code, pair in zip(self._lexical_weight, lexical.values(), strict=True)}
+        self._lexical_codes = frozenset(self._lexical_weight)
         self.service_weights = {str(label): float(weight) for label, weight in service_weights.items()}
 
     @classmethod
@@ -58,14 +60,14 @@ class PolitenessModel:
         fitted = resources.load_json(resources.POLITENESS_MODEL_FILE)
         return cls(fitted, resources.load_yaml(resources.SERVICE_WEIGHTS_FILE))
 
-    def lexical_logit(self, codes: Iterable[int]) -> float:
-        get = self._lexical.get
-        hits = [pair for pair in map(get, codes) if pair is not None]
+    def lexical_logit(self, codes: set[int]) -> float:
+        hits = self._lexical_codes.intersection(codes)
         if not hits:
             return 0.0
-        return sum(weight for weight, _ in hits) / math.sqrt(sum(idf_squared for _, idf_squared in hits))
+        norm = math.sqrt(sum(map(self._lexical_idf_squared.__getitem__, hits)))
+        return sum(map(self._lexical_weight.__getitem__, hits)) / norm
 
-    def score(self, counts: Mapping[str, int], codes: Iterable[int]) -> tuple[float, dict[str, float]]:
+    def score(self, counts: Mapping[str, int], codes: set[int]) -> tuple[float, dict[str, float]]:
         """P(polite) and the log-odds each present strategy or move added (before calibration scaling)."""
         strategy_part = {label: math.log1p(count) * self.strategy_weights[label]
                          for label, count in counts.items() if count and label in self.strategy_weights}
@@ -81,4 +83,4 @@ class PolitenessModel:
         return sigmoid(logit), contributions
 
     def score_doc(self, doc: Doc) -> tuple[float, dict[str, float]]:
-        return self.score(doc._.cxqa_label_counts or {}, self.encoder.codes(doc))
+        return self.score(doc._.cxqa_label_counts, self.encoder.codes(doc))

@@ -8,6 +8,7 @@ from spacy.attrs import IDX, LENGTH
 from spacy.tokens import Doc
 
 from analytics.scoring import resources
+from analytics.scoring.components import state_of
 from analytics.scoring.types import Marker, TurnAnalysis, TurnInput
 
 # A sentence asks for information when it is a question or carries one of these request words.
@@ -39,7 +40,7 @@ def _sentence_bounds(sentence_ids: list[int], token: int) -> tuple[int, int]:
 def _asked(doc: Doc, asks: list[tuple[str, int]]) -> tuple[str, ...]:
     """The information slots an ASK marker names in a sentence that asks (a question, or a request)."""
     slots: list[str] = []
-    sentence_ids = doc._.cxqa_sentence_ids or [0] * len(doc)
+    sentence_ids = state_of(doc).sentence_ids or [0] * len(doc)
     for slot, token in asks:
         if slot in slots:
             continue
@@ -56,7 +57,8 @@ def analyze_turn(doc: Doc, turn: TurnInput, index: int, text: str | None = None)
     responder_labels, customer_labels = _relevant_labels()
     is_customer = turn.speaker == "customer"
     wanted = customer_labels if is_customer else responder_labels
-    matches = [match for match in doc._.cxqa_matches or () if match[0] in wanted]
+    state = state_of(doc)
+    matches = [match for match in state.matches if match[0] in wanted]
     markers: list[Marker] = []
     if matches:
         offsets = doc.to_array([IDX, LENGTH]).tolist()
@@ -64,15 +66,15 @@ def analyze_turn(doc: Doc, turn: TurnInput, index: int, text: str | None = None)
             first = offsets[start][0]
             last = offsets[end - 1][0] + offsets[end - 1][1]
             markers.append(Marker(label, pattern_id, first, last, text[first:last]))
-    counts = doc._.cxqa_label_counts or {}
+    counts = state.label_counts
     analysis = TurnAnalysis(index=index, speaker=turn.speaker, text=text, ts=turn.ts, agent_id=turn.agent_id,
                             markers=markers, label_counts={label: counts[label] for label in counts if label in wanted})
     if is_customer:
-        analysis.complaint = doc._.cxqa_complaint
-        analysis.complaint_cues = doc._.cxqa_complaint_cues or {}
+        analysis.complaint = state.complaint
+        analysis.complaint_cues = state.complaint_cues
     else:
-        analysis.politeness = doc._.cxqa_politeness
-        analysis.politeness_contributions = doc._.cxqa_politeness_contributions or {}
+        analysis.politeness = state.politeness
+        analysis.politeness_contributions = state.politeness_contributions
         asks = [(pattern_id, start) for label, pattern_id, start, _ in matches if label == "ASK"]
         if asks:
             analysis.asked = _asked(doc, asks)
