@@ -130,7 +130,7 @@ def test_nps_survey_end_to_end_then_throttled_in_the_next_conversation(bot, cust
     assert answer.survey_key.startswith(f"{customer}:") and answer.asked_at is not None
 
     # A second conversation of the same customer (a new Rasa session) within 30 days: no survey.
-    say(bot, customer, "/session_start")
+    assert bot.say(customer, "/session_start") == []  # a new session; Rasa answers nothing
     say(bot, customer, "hello")
     goodbye = texts(say(bot, customer, "bye"))
     assert NPS_QUESTION not in goodbye and "Goodbye" in goodbye

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,7 @@ def test_core_test_stories_pass(trained_model, tmp_path):
 def test_nlu_intent_macro_f1_on_heldout_set(trained_model, tmp_path):
     spec = importlib.util.spec_from_file_location("nlu_eval", REPO_ROOT / "scripts" / "nlu_eval.py")
     nlu_eval = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = nlu_eval  # dataclasses look their module up there
     spec.loader.exec_module(nlu_eval)
     result = nlu_eval.evaluate(trained_model, HELDOUT, tmp_path / "nlu")
     print(f"\n[bot tests] intent macro-F1 on {result.support} held-out utterances: {result.macro_f1:.3f}")
