@@ -50,8 +50,10 @@ class ActionStartNpsSurvey(Action):
             try:
                 with transaction() as session:
                     decision = decide_and_record(session, context, now)
-            except BackendUnavailable:
-                decision = "ask"  # the answer is spooled if the database is still down; asking is harmless
+            except (BackendUnavailable, ValueError) as exc:
+                # The answer is spooled if the database is still down; asking once more is harmless.
+                logger.warning("NPS eligibility not checked for %s: %s", context.survey_key, exc)
+                decision = "ask"
         if decision != "ask":
             settings = get_knowledge().survey
             closing = settings.closing_responses.get(latest_intent(tracker) or "", settings.default_closing_response)

@@ -1,7 +1,7 @@
 """End to end: the trained model in a real Rasa server, our action server, a SQLite database; over HTTP.
 
-One bot for the whole module (Rasa takes ~30 s to start); each test talks as its own customer. The last
-tests start a second Rasa without an action server to check the bot still answers when it is down.
+One bot for the whole module (Rasa takes ~30 s to start); each test talks as its own customer.
+(test_e2e_action_server_down.py runs Rasa without an action server.)
 """
 
 from __future__ import annotations
@@ -186,24 +186,3 @@ def test_repeated_misunderstanding_ends_with_a_person(bot, customer):
         say(bot, customer, "qwxz blorf gnarp")
     [ticket] = rows(bot, HandoffTicket, sender_id=customer)
     assert ticket.reason == "repeated_failure"
-
-
-@pytest.fixture(scope="module")
-def bot_without_actions(trained_model, tmp_path_factory, bot) -> Iterator[RuntimeStack]:
-    """Rasa whose action server is down (nothing listens on its action port)."""
-    stack = RuntimeStack(tmp_path_factory.mktemp("bot-no-actions"), trained_model, web=False, scheduler=False,
-                         actions=False)
-    try:
-        stack.start()
-    except RuntimeError as exc:
-        pytest.fail(f"the bot did not start: {exc}")
-    yield stack
-    stack.stop()
-
-
-def test_action_server_down_the_bot_says_so_instead_of_silence(bot_without_actions, customer):
-    assert "Lumio support assistant" in texts(say(bot_without_actions, customer, "hello"))
-    reply = texts(say(bot_without_actions, customer, "is AS26000101 still under warranty?"))
-    assert "can't look that up right now" in reply and "support@lumio.example" in reply
-    # The conversation goes on: a response that needs no action server still works.
-    assert "I'm a bot" in texts(say(bot_without_actions, customer, "are you a bot?"))
