@@ -5,13 +5,13 @@ SHELL := /bin/bash
 VENV := .venv
 RASA_VENV := .venv-rasa
 MODEL := models/cxqa.tar.gz
-TRAINING_DATA := config.yml domain.yml $(shell find nlu_data -name '*.yml' 2>/dev/null)
+TRAINING_DATA := config.yml domain.yml $(shell find nlu_data -name '*.yml' 2>/dev/null) $(wildcard bot/policies/*.py)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install run test lint model db clean
+.PHONY: help install run test lint model db validate nlu-eval clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,6 +41,12 @@ $(MODEL): $(RASA_VENV)/.installed $(TRAINING_DATA)
 	$(RASA_VENV)/bin/rasa train --data nlu_data --domain domain.yml --config config.yml \
 	  --out models --fixed-model-name cxqa
 	@touch $@
+
+validate: $(RASA_VENV)/.installed ## Check the Rasa training data and domain
+	$(RASA_VENV)/bin/rasa data validate --data nlu_data --domain domain.yml
+
+nlu-eval: $(VENV)/.installed $(MODEL) ## Intent macro-F1 on the held-out utterances
+	$(VENV)/bin/python scripts/nlu_eval.py
 
 db: $(VENV)/.installed ## Create or migrate the database
 	$(VENV)/bin/cxqa db upgrade
