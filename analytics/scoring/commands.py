@@ -19,39 +19,49 @@ def _json_line(row: dict) -> str:
 def score_command(
     workers: int = typer.Option(1, "--workers", min=1, max=64, help=WORKERS_HELP),
     limit: int = typer.Option(0, "--limit", min=0, help="Score at most this many conversations (0: all)."),
+    batch: int = typer.Option(1000, "--batch", min=1, help="Conversations per transaction."),
 ) -> None:
     """Score every conversation in the database that is unscored or was scored by an older scorer version."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from analytics.cli_support import db_session
+    from analytics.cli_support import fail
     from analytics.scoring import store
     from analytics.scoring.parallel import score_in_processes
     from analytics.scoring.resources import scorer_version
+    from analytics.storage import make_engine, make_session_factory
+    from analytics.storage.migrate import upgrade
 
     console = Console(stderr=True)
     version = scorer_version()
-    with db_session(write=True) as session:
-        ids = store.ids_to_score(session, version)
+    engine = make_engine()
+    written = 0
+    try:
+        upgrade(engine)
+        sessions = make_session_factory(engine)
+        with sessions() as session:
+            ids = store.ids_to_score(session, version)
         if limit:
             ids = ids[:limit]
         if not ids:
             console.print(f"nothing to score (all conversations are scored by {version})")
             return
-        written = 0
         columns = (TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task("scoring", total=len(ids))
-            batch = []
-            for result in score_in_processes(store.iter_inputs(session, ids), workers):
-                batch.append(result)
-                if len(batch) >= 500:
-                    written += store.save_scores(session, batch)
-                    progress.advance(task, len(batch))
-                    batch = []
-            if batch:
-                written += store.save_scores(session, batch)
-                progress.advance(task, len(batch))
+            # One transaction per batch: progress is kept if the run stops, and writers are not blocked long.
+            for start in range(0, len(ids), batch):
+                with sessions.begin() as session:
+                    inputs = store.load_inputs(session, ids[start:start + batch])
+                    results = list(score_in_processes(inputs, workers))
+                    written += store.save_scores(session, results)
+                progress.advance(task, len(results))
+    except SQLAlchemyError as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise fail(f"database: {first_line} (is the database up? try: cxqa db upgrade)") from None
+    finally:
+        engine.dispose()
     Console().print(f"[green]scored[/green] {written} conversation(s) with scorer {version}")
 
 

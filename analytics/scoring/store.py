@@ -95,11 +95,6 @@ def load_inputs(session: Session, ids: Sequence[int]) -> list[ConversationInput]
     return inputs
 
 
-def iter_inputs(session: Session, ids: Sequence[int], batch: int = 200) -> Iterator[ConversationInput]:
-    for chunk in _batches(ids, batch):
-        yield from load_inputs(session, chunk)
-
-
 def save_scores(session: Session, results: Iterable[ConversationScores], scored_at: datetime | None = None) -> int:
     """Replaces the three Score rows of each conversation. Returns how many conversations were written."""
     scored_at = scored_at or utcnow()

@@ -110,6 +110,6 @@ def test_workers_and_limit(monkeypatch, db_url, session_factory):
     _run(monkeypatch, db_url, "--limit", "5")
     with session_factory() as session:
         assert len(store.ids_to_score(session, scorer_version())) == 7
-    _run(monkeypatch, db_url, "--workers", "2")
+    _run(monkeypatch, db_url, "--workers", "2", "--batch", "4")
     with session_factory() as session:
         assert store.ids_to_score(session, scorer_version()) == []
