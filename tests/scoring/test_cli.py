@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from analytics.cli import app
@@ -97,3 +99,26 @@ def test_score_file_with_workers(tmp_path):
     result = runner.invoke(app, ["score-file", str(path), "--workers", "2"])
     assert result.exit_code == 0, result.output
     assert [row["conversation_id"] for row in _lines(result.stdout)] == [f"w-{number}" for number in range(300)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.binary(max_size=80), st.text(max_size=80).map(str.encode),
+                          st.just(json.dumps(CONVERSATION).encode())), min_size=1, max_size=4))
+def test_score_file_never_crashes_on_odd_lines(tmp_path_factory, lines):
+    path = tmp_path_factory.mktemp("odd") / "odd.jsonl"
+    path.write_bytes(b"\n".join(line.replace(b"\n", b" ") for line in lines))
+    result = runner.invoke(app, ["score-file", str(path)])
+    assert result.exit_code in (0, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if result.exit_code == 2:
+        assert "line" in result.output
+
+
+def test_importer_records_score_directly():
+    from analytics.importer.records import parse_conversation
+    from analytics.scoring import score_conversation
+
+    scores = score_conversation(parse_conversation(dict(CONVERSATION, outcome={"resolved": False})))
+    assert scores.conversation_id == "web-1"
+    assert scores.resolved is False and scores.efficiency.details["resolved_basis"] == "outcome"
+    assert scores.complaint is True
