@@ -113,3 +113,10 @@ def test_workers_and_limit(monkeypatch, db_url, session_factory):
     _run(monkeypatch, db_url, "--workers", "2", "--batch", "4")
     with session_factory() as session:
         assert store.ids_to_score(session, scorer_version()) == []
+
+
+def test_unreachable_database_is_one_clear_line(monkeypatch):
+    monkeypatch.setenv("CXQA_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/nothing")
+    result = runner.invoke(app, ["score"])
+    assert result.exit_code != 0
+    assert "database:" in result.output and "Traceback" not in result.output
