@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from analytics.scoring import resources
-from analytics.scoring.types import DimensionResult, TurnAnalysis, evidence_item
+from analytics.scoring.types import DimensionResult, TurnAnalysis, evidence_item, without_nested
 
 
 def score_deescalation(turns: Sequence[TurnAnalysis]) -> DimensionResult:
@@ -21,8 +21,8 @@ def score_deescalation(turns: Sequence[TurnAnalysis]) -> DimensionResult:
                    "peak": round(peak_turn.complaint or 0.0, 4) if peak_turn else None}
         return DimensionResult(None, details, [])
     peak = float(peak_turn.complaint or 0.0)
-    evidence = [evidence_item(peak_turn, marker, intensity=round(peak, 3))
-                for marker in peak_turn.markers if marker.label in peak_turn.complaint_cues]
+    evidence = without_nested([evidence_item(peak_turn, marker, intensity=round(peak, 3))
+                                for marker in peak_turn.markers if marker.label in peak_turn.complaint_cues])
     after = [turn for turn in customer if turn.index > peak_turn.index]
     final_turns = after[-int(config["final_turns"]):]
     final = sum(turn.complaint or 0.0 for turn in final_turns) / len(final_turns) if final_turns else peak

@@ -46,6 +46,8 @@ def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
                 continue
             weight = weight if weight is not None else -1.0
             rank = 1e6 if marker.label in config["rude_labels"] else abs(weight)
+            if marker.label in config["minor_labels"]:
+                rank *= float(config["minor_rank_factor"])
             candidates.append((rank, evidence_item(turn, marker, effect=round(weight, 3))))
     candidates.sort(key=lambda pair: -pair[0])
     evidence = sorted((item for _, item in candidates[: int(config["max_evidence"])]),

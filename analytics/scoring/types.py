@@ -99,3 +99,14 @@ def evidence_item(turn: TurnAnalysis, marker: Marker, **extra: Any) -> dict[str,
             "start": marker.start, "end": marker.end, "text": marker.text}
     item.update(extra)
     return item
+
+
+def without_nested(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Evidence without spans that repeat or sit inside another span of the same turn (e.g. "ridiculous"
+    inside "This is ridiculous", "!" inside "!!")."""
+    kept: list[dict[str, Any]] = []
+    for item in sorted(items, key=lambda entry: (entry["turn"], entry["start"], -entry["end"])):
+        if kept and kept[-1]["turn"] == item["turn"] and item["end"] <= kept[-1]["end"]:
+            continue
+        kept.append(item)
+    return kept
