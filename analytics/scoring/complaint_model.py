@@ -11,9 +11,6 @@ from spacy.tokens import Doc
 from analytics.scoring import resources
 from analytics.scoring.politeness_model import sigmoid
 
-NEGATIVE_CUES = ("DISSATISFACTION", "ANGER", "CANCEL_THREAT", "MANAGER_REQUEST", "REVIEW_THREAT", "CHARGEBACK",
-                 "NEGATIVE_LEXICON", "EXCLAMATIONS", "REOPEN")
-
 
 class ComplaintModel:
     def __init__(self, config: Mapping[str, Any], negations: frozenset[str]) -> None:
@@ -25,6 +22,7 @@ class ComplaintModel:
         self.negation_window = int(config.get("negation_window", 2))
         self.negated_labels = frozenset(config.get("negated_labels", ()))
         self.negations = negations
+        self.negative_cues = tuple(config["negative_cues"])
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -54,7 +52,7 @@ class ComplaintModel:
         logit = self.intercept
         for label, (weight, cap) in self.cues.items():
             logit += weight * min(counts.get(label, 0), cap)
-        if any(counts.get(label) for label in NEGATIVE_CUES):
+        if any(counts.get(label) for label in self.negative_cues):
             logit += self.intensifier_weight * min(counts.get("INTENSIFIER", 0), self.intensifier_cap)
         return sigmoid(logit)
 

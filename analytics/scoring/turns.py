@@ -11,9 +11,11 @@ from analytics.scoring import resources
 from analytics.scoring.components import state_of
 from analytics.scoring.types import Marker, TurnAnalysis, TurnInput
 
-# A sentence asks for information when it is a question or carries one of these request words.
-REQUEST_WORDS = frozenset({"please", "pls", "provide", "send", "share", "confirm", "give", "need", "tell",
-                           "let", "attach", "upload", "check", "verify", "type", "enter"})
+
+@lru_cache(maxsize=1)
+def _request_words() -> frozenset[str]:
+    """A sentence asks for information when it is a question or carries one of these (efficiency.yml)."""
+    return frozenset(str(word).lower() for word in resources.load_yaml("efficiency.yml")["request_words"])
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +48,7 @@ def _asked(doc: Doc, asks: list[tuple[str, int]]) -> tuple[str, ...]:
             continue
         start, end = _sentence_bounds(sentence_ids, token)
         sentence = doc[start:end]
-        if sentence.text.rstrip().endswith("?") or any(word.lower_ in REQUEST_WORDS for word in sentence):
+        if sentence.text.rstrip().endswith("?") or any(word.lower_ in _request_words() for word in sentence):
             slots.append(slot)
     return tuple(slots)
 
