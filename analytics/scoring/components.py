@@ -12,9 +12,9 @@ Importing this module registers the factories and extensions once.
 
 from __future__ import annotations
 
-import re
 from itertools import accumulate
 
+import numpy as np
 from spacy.attrs import IS_ALPHA, IS_UPPER, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -29,8 +29,6 @@ SPANS_KEY = "cxqa"
 Match = tuple[str, str, int, int]  # label, pattern id, start token, end token
 
 STATE_KEY = "cxqa"
-# A cheap pre-check for the all-caps test: three letters in a row that are not ASCII lower case.
-_CAPS_RUN = re.compile(r"[^\W\d_a-z]{3}")
 
 
 class TurnState:
@@ -161,13 +159,13 @@ class MarkerMatcher:
                 label, pattern_id, _ = keys[match_id]
                 matches.append((label, pattern_id, start, end))
                 counts[label] = counts.get(label, 0) + 1
-        if self.caps_words and _CAPS_RUN.search(doc.text):
-            rows = doc.to_array([IS_UPPER, IS_ALPHA, LENGTH]).tolist()
+        if self.caps_words and len(doc):
+            rows = doc.to_array([IS_UPPER, IS_ALPHA, LENGTH])
+            upper_words = (rows[:, 0] == 1) & (rows[:, 1] == 1)
             for label, pattern_id, minimum in self.caps_words:
-                for index, (upper, alpha, length) in enumerate(rows):
-                    if upper and alpha and length >= minimum:
-                        matches.append((label, pattern_id, index, index + 1))
-                        counts[label] = counts.get(label, 0) + 1
+                for index in np.flatnonzero(upper_words & (rows[:, 2] >= minimum)).tolist():
+                    matches.append((label, pattern_id, index, index + 1))
+                    counts[label] = counts.get(label, 0) + 1
         state = state_of(doc)
         for label, rule_id, first, then in self.combinations:
             if counts.get(first) and counts.get(then):

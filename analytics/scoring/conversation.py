@@ -99,6 +99,17 @@ class Scorer:
         return self.score_chunk([as_input(conversation)])[0]
 
 
+def freeze_long_lived() -> None:
+    """For command-line processes: move everything alive now (the pipeline, its ~60,000 phrase patterns) out of
+    the garbage collector's view. Its full collections otherwise re-scan them and cost ~8% of scoring time.
+    Not done by the library itself: objects frozen here are never collected, which only suits a process that
+    keeps them to the end."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 _DEFAULT_SCORER: Scorer | None = None
 
 
