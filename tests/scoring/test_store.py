@@ -120,3 +120,14 @@ def test_unreachable_database_is_one_clear_line(monkeypatch):
     result = runner.invoke(app, ["score"])
     assert result.exit_code != 0
     assert "database:" in result.output and "Traceback" not in result.output
+
+
+def test_orm_conversations_score_directly(db_url, session_factory):
+    from analytics.scoring import score_conversation
+
+    with session_factory.begin() as session:
+        conversation_id = _seed(session, "c-1", T0, COMPLAINT)
+    with session_factory() as session:
+        scores = score_conversation(session.get(Conversation, conversation_id))
+    assert scores.conversation_id == str(conversation_id)
+    assert scores.complaint is True and scores.efficiency.details["handle_seconds"] == 180
