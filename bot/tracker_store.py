@@ -19,6 +19,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from bot import remote_action_validation
+
+# Rasa imports this module when it starts the server (bot/endpoints.yml): the moment to make its check of
+# the action server's replies cheap (see bot/remote_action_validation.py).
+remote_action_validation.install()
+
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000")
 
 
