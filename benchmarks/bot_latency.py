@@ -1,14 +1,24 @@
 """Bot latency under load: our bot against a bare ``rasa init`` bot, over Rasa's REST channel.
 
-    .venv/bin/python benchmarks/bot_latency.py [--levels 1,10,50] [--messages 120] [--bare-model PATH]
+    .venv/bin/python benchmarks/bot_latency.py [--levels 1,10,50] [--messages 200] [--rounds 2]
+        [--bare-model PATH] [--json out.json]
 
 For each concurrency level, that many simulated customers play the conversations of
 benchmarks/bot_latency_conversations.yml, each sending its next message as soon as it has the answer.
-Our bot runs as `make run` runs it (``python -m bot.launcher --no-web --no-scheduler``: actions, SQL tracker
-store on SQLite, models/cxqa.tar.gz); the bare bot is ``rasa init --no-prompt`` trained in a temporary folder
-(unless --bare-model) and served by ``rasa run`` with its defaults (in-memory tracker store). The two run one
-after the other, never together. Prints p50/p95 latency and messages/s, and our p95 over the bare bot's
-(goal: at most 1.3 at every level). Takes a few minutes (training the bare bot, starting Rasa twice).
+
+How each bot runs (the same way, except for what makes it *our* bot):
+- ours: as `make run` runs it (``python -m bot.launcher --no-web --no-scheduler``): our action server, Rasa
+  with bot/credentials.yml, bot/endpoints.yml (our SQL tracker store on a fresh SQLite file, in-memory lock
+  store), models/cxqa.tar.gz.
+- bare: ``rasa init --no-prompt`` trained in a temporary folder (unless --bare-model), started by the same
+  launcher with ``CXQA_MODEL`` pointing at it and ``--no-actions`` (it has no custom actions): the same
+  ``rasa run`` command line, credentials and endpoints, the same tracker store type on its own fresh SQLite
+  file, the in-memory lock store.
+
+Both servers stay up for the whole run, but only one is measured at a time: each level is measured in
+``--rounds`` rounds per bot in ABBA order (bare, ours, ours, bare, ...) so that load drift on a shared
+machine hits both alike; each round starts with a few unmeasured warm-up messages. Prints p50/p95 latency
+and messages/s per bot, and our p95 over the bare bot's (goal: at most 1.3 at every level).
 """
 
 from __future__ import annotations
@@ -152,21 +162,34 @@ def rasa_answers(rasa_url: str) -> bool:
         return False
 
 
-def start_our_bot(workdir: Path) -> tuple[Server, str]:
+def start_with_launcher(workdir: Path, name: str, model: Path, extra_flags: list[str]) -> tuple[Server, str]:
+    """``python -m bot.launcher --no-web --no-scheduler``: the `make run` command line, own SQLite files."""
+    folder = workdir / f"{name}-run"
+    folder.mkdir()
     ports = {name: str(free_port()) for name in ("CXQA_RASA_PORT", "CXQA_ACTION_PORT")}
     env = {
         **os.environ,
         **QUIET_RASA,
         **ports,
-        "CXQA_LOG_DIR": str(workdir / "logs"),
-        "CXQA_DATABASE_URL": f"sqlite:///{workdir / 'cxqa.db'}",
-        "CXQA_TRACKER_URL": f"sqlite:///{workdir / 'rasa_tracker.db'}",
+        "CXQA_MODEL": str(model),
+        "CXQA_LOG_DIR": str(folder / "logs"),
+        "CXQA_DATABASE_URL": f"sqlite:///{folder / 'cxqa.db'}",
+        "CXQA_TRACKER_URL": f"sqlite:///{folder / 'rasa_tracker.db'}",
+        "CXQA_LOCK_STORE": "in_memory",
     }
-    server = Server(
-        [sys.executable, "-m", "bot.launcher", "--no-web", "--no-scheduler"], REPO_ROOT, env, workdir / "launcher.out"
-    )
+    command = [sys.executable, "-m", "bot.launcher", "--no-web", "--no-scheduler", *extra_flags]
+    server = Server(command, REPO_ROOT, env, folder / "launcher.out")
     server.wait_for(lambda: "[cxqa] ready" in server.log.read_text(errors="replace"))
     return server, f"http://127.0.0.1:{ports['CXQA_RASA_PORT']}"
+
+
+def start_our_bot(workdir: Path) -> tuple[Server, str]:
+    return start_with_launcher(workdir, "ours", REPO_ROOT / "models" / "cxqa.tar.gz", [])
+
+
+def start_bare_bot(workdir: Path, model: Path) -> tuple[Server, str]:
+    """The bare model behind the same Rasa command line, endpoints and tracker store type; no action server."""
+    return start_with_launcher(workdir, "bare", model, ["--no-actions"])
 
 
 def train_bare_bot(workdir: Path) -> Path:
@@ -186,41 +209,43 @@ def train_bare_bot(workdir: Path) -> Path:
     return models[-1]
 
 
-def start_bare_bot(workdir: Path, model: Path) -> tuple[Server, str]:
-    port = str(free_port())
-    server = Server(
-        [str(RASA), "run", "--enable-api", "-i", "127.0.0.1", "-p", port, "--model", str(model)],
-        workdir,
-        {**os.environ, **QUIET_RASA},
-        workdir / "bare-rasa.log",
-    )
-    rasa_url = f"http://127.0.0.1:{port}"
-    server.wait_for(lambda: rasa_answers(rasa_url))
-    return server, rasa_url
+def merge(results: list[LevelResult]) -> LevelResult:
+    merged = LevelResult(results[0].bot, results[0].customers)
+    for result in results:
+        merged.latencies += result.latencies
+        merged.elapsed += result.elapsed
+        merged.errors += result.errors
+    return merged
 
 
-def measure(
-    bot: str, server: Server, rasa_url: str, levels: list[int], messages: int, scripts: list[list[str]]
-) -> list[LevelResult]:
-    results = []
-    try:
-        for level in levels:
-            result = asyncio.run(run_level(bot, f"{rasa_url}/webhooks/rest/webhook", level, messages, scripts))
+def measure_interleaved(
+    urls: dict[str, str], levels: list[int], messages: int, rounds: int, scripts: list[list[str]]
+) -> dict[str, list[LevelResult]]:
+    """Each level: ``rounds`` rounds per bot in ABBA order, ``messages / rounds`` messages per round."""
+    per_round = max(1, math.ceil(messages / rounds))
+    results: dict[str, list[LevelResult]] = {bot: [] for bot in urls}
+    for level in levels:
+        order = [bot for index in range(rounds) for bot in (("bare", "ours") if index % 2 == 0 else ("ours", "bare"))]
+        runs: dict[str, list[LevelResult]] = {bot: [] for bot in urls}
+        for bot in order:
+            webhook = f"{urls[bot]}/webhooks/rest/webhook"
+            runs[bot].append(asyncio.run(run_level(bot, webhook, level, per_round, scripts)))
+        for bot in ("bare", "ours"):
+            result = merge(runs[bot])
             print(
                 f"  {bot:>4} x{level:<3} p50 {result.p50_ms:7.1f} ms  p95 {result.p95_ms:7.1f} ms  "
                 f"{result.messages_per_second:6.1f} msg/s  ({len(result.latencies)} messages, {result.errors} errors)",
                 flush=True,
             )
-            results.append(result)
-    finally:
-        server.stop()
+            results[bot].append(result)
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--levels", default="1,10,50", help="concurrent customers, comma-separated")
-    parser.add_argument("--messages", type=int, default=150, help="messages measured per level")
+    parser.add_argument("--messages", type=int, default=200, help="messages measured per level and bot")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per bot and level (ABBA)")
     parser.add_argument("--bare-model", type=Path, help="reuse a trained `rasa init` model")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
@@ -233,12 +258,20 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cxqa-latency-") as directory:
         workdir = Path(directory)
         bare_model = args.bare_model or train_bare_bot(workdir)
-        print("bare rasa init bot:", flush=True)
-        server, url = start_bare_bot(workdir, bare_model)
-        bare = measure("bare", server, url, levels, args.messages, scripts)
-        print("our bot (actions, SQL tracker store):", flush=True)
-        server, url = start_our_bot(workdir)
-        ours = measure("ours", server, url, levels, args.messages, scripts)
+        servers: list[Server] = []
+        try:
+            print("starting the bare rasa init bot and ours (the same launcher)...", flush=True)
+            bare_server, bare_url = start_bare_bot(workdir, bare_model)
+            servers.append(bare_server)
+            our_server, our_url = start_our_bot(workdir)
+            servers.append(our_server)
+            results = measure_interleaved(
+                {"bare": bare_url, "ours": our_url}, levels, args.messages, args.rounds, scripts
+            )
+        finally:
+            for server in servers:
+                server.stop()
+    ours, bare = results["ours"], results["bare"]
 
     print("\ncustomers   ours p50/p95 (ms)   bare p50/p95 (ms)   ours/bare p95   ours msg/s  bare msg/s")
     rows = []
