@@ -28,6 +28,23 @@ def wait_for_bot_messages(page, count: int) -> list[str]:
     return bot_texts(page)
 
 
+def wait_until_settled(page, quiet_seconds: float = 3.0) -> list[str]:
+    """Wait until no new bot bubble has appeared for ``quiet_seconds`` (the widget shows a reply's messages
+    one by one, about 800 ms apart, and a reload in between loses the ones still queued)."""
+    import time
+
+    deadline = time.monotonic() + ANSWER_TIMEOUT_MS / 1000
+    texts, quiet_since = bot_texts(page), time.monotonic()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        current = bot_texts(page)
+        if current != texts:
+            texts, quiet_since = current, time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_seconds:
+            return texts
+    raise AssertionError(f"the bot kept sending messages for {ANSWER_TIMEOUT_MS / 1000:.0f} s: {texts}")
+
+
 def send(page, text: str) -> None:
     page.fill(".rw-new-message", text)
     page.click("button.rw-send")
@@ -70,8 +87,13 @@ def test_conversation_survives_a_reload(page):
     page.click("button.rw-launcher")
     before = len(wait_for_bot_messages(page, 1))
     send(page, "my router keeps dropping the wifi")
-    before = len(wait_for_bot_messages(page, before + 1))
-    page.reload()
+    wait_for_bot_messages(page, before + 1)
+    before = len(wait_until_settled(page))
+    # A customer types after the widget has reconnected: its session_confirm (logged on the console) comes
+    # after the server joined the new socket to the conversation's room.
+    with page.expect_console_message(lambda message: "session_confirm" in message.text,
+                                     timeout=ANSWER_TIMEOUT_MS):
+        page.reload()
     if not page.locator(".rw-conversation-container").count():
         page.click("button.rw-launcher")
     assert len(wait_for_bot_messages(page, before)) == before  # the history is still there ...
