@@ -14,7 +14,7 @@ from rich.table import Table
 from analytics.cli_support import db_session, fail
 
 report_app = typer.Typer(help="Quality reports for support leads and trainers.", no_args_is_help=True)
-coach_app = typer.Typer(help="Coaching assignments: assign, list, review whether they worked.",
+coach_app = typer.Typer(help="Coaching assignments: assign, review whether they worked, mark done.",
                         no_args_is_help=True)
 out = Console()
 

@@ -1,7 +1,7 @@
 """Builds the scoring pipeline: ``spacy.blank("en")`` + sentencizer + the cxqa components.
 
 No download: the blank English tokenizer and the rule-based sentencizer ship with spaCy. We measured a
-trained pipeline (en_core_web_sm) for parse features too; see docs/notes/scoring.md for why it is not used.
+trained pipeline (en_core_web_sm) for parse features too; see docs/scoring.md for why it is not used.
 """
 
 from __future__ import annotations
