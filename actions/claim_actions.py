@@ -29,7 +29,7 @@ class ValidateClaimForm(FormValidationAction):
                               domain: DomainDict) -> dict[str, Any]:
         if value is None:  # reset by an action, not typed by the customer
             return {"claim_serial": None}
-        serial = parse_serial_number(str(value) if value is not None else None)
+        serial = parse_serial_number(str(value))
         if serial is None:
             dispatcher.utter_message(response="utter_reference_hint", hint=format_hint("serial_number"))
             return {"claim_serial": None}
@@ -57,7 +57,7 @@ class ValidateClaimForm(FormValidationAction):
                              domain: DomainDict) -> dict[str, Any]:
         if value is None:  # reset by an action, not typed by the customer
             return {"claim_email": None}
-        email = parse_email(str(value) if value is not None else None)
+        email = parse_email(str(value))
         if email is None:
             dispatcher.utter_message(response="utter_reference_hint", hint=format_hint("email"))
             return {"claim_email": None}

@@ -47,7 +47,7 @@ class ValidateTroubleshootForm(FormValidationAction):
                          domain: DomainDict) -> dict[str, Any]:
         if value is None:  # reset by an action, not typed by the customer
             return {"product": None}
-        product = match_product(str(value) if value is not None else None)
+        product = match_product(str(value))
         if product is None:
             dispatcher.utter_message(response="utter_product_hint", buttons=product_buttons())
             return {"product": None}
@@ -57,7 +57,7 @@ class ValidateTroubleshootForm(FormValidationAction):
                             domain: DomainDict) -> dict[str, Any]:
         if value is None:  # reset by an action, not typed by the customer
             return {"error_code": None}
-        code = parse_error_code(str(value) if value is not None else None)
+        code = parse_error_code(str(value))
         if code is None:
             dispatcher.utter_message(response="utter_error_code_hint")
             return {"error_code": None}

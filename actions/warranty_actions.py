@@ -66,7 +66,7 @@ class ValidateWarrantyStatusForm(FormValidationAction):
                                     domain: DomainDict) -> dict[str, Any]:
         if value is None:  # reset by an action, not typed by the customer
             return {"warranty_reference": None}
-        reference = parse_reference(str(value) if value is not None else None)
+        reference = parse_reference(str(value))
         if reference is None:
             hint = f"{format_hint('serial_number')} {format_hint('order_number')}"
             dispatcher.utter_message(response="utter_reference_hint", hint=hint)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from analytics.storage import make_engine, make_session_factory
 from analytics.storage.models import Claim, HandoffTicket, NpsResponse
 from tests.bot.conftest import require_rasa
-from tests.support.rasa_servers import RuntimeStack
+from tests.support.rasa_servers import RuntimeStack, started
 
 pytestmark = pytest.mark.rasa
 
@@ -31,12 +31,8 @@ def bot(trained_model, tmp_path_factory) -> Iterator[RuntimeStack]:
     directory = tmp_path_factory.mktemp("bot-e2e")
     stack = RuntimeStack(directory, trained_model, web=False, scheduler=False,
                          env={"CXQA_NPS_SPOOL": str(directory / "nps_spool.jsonl"), "CXQA_NPS_THROTTLE_DAYS": "30"})
-    try:
-        stack.start()
-    except RuntimeError as exc:
-        pytest.fail(f"the bot did not start: {exc}")
-    yield stack
-    stack.stop()
+    with started(stack):
+        yield stack
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 
 from tests.bot.conftest import require_rasa
 from tests.bot.test_e2e import say, texts
-from tests.support.rasa_servers import RuntimeStack
+from tests.support.rasa_servers import RuntimeStack, started
 
 pytestmark = pytest.mark.rasa
 
@@ -25,12 +25,8 @@ def bot_without_actions(trained_model, tmp_path_factory) -> Iterator[RuntimeStac
     require_rasa()
     stack = RuntimeStack(tmp_path_factory.mktemp("bot-no-actions"), trained_model, web=False, scheduler=False,
                          actions=False)
-    try:
-        stack.start()
-    except RuntimeError as exc:
-        pytest.fail(f"the bot did not start: {exc}")
-    yield stack
-    stack.stop()
+    with started(stack):
+        yield stack
 
 
 def test_action_server_down_the_bot_says_so_instead_of_silence(bot_without_actions):

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.rasa_servers import RuntimeStack, model_or_skip
+from tests.support.rasa_servers import RuntimeStack, model_or_skip, started
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -34,13 +34,8 @@ def runtime_stack(tmp_path_factory) -> Iterator[RuntimeStack]:
     if os.environ.get("CXQA_TEST_ATTACH"):
         yield RuntimeStack.attached(tmp_path_factory.mktemp("attached"), os.environ["CXQA_TEST_ATTACH"])
         return
-    stack = RuntimeStack(tmp_path_factory.mktemp("runtime-stack"), model_or_skip(), scheduler=False)
-    try:
-        stack.start()
-    except RuntimeError as exc:
-        pytest.fail(f"the bot did not start: {exc}")
-    yield stack
-    stack.stop()
+    with started(RuntimeStack(tmp_path_factory.mktemp("runtime-stack"), model_or_skip(), scheduler=False)) as stack:
+        yield stack
 
 
 @pytest.fixture

@@ -219,3 +219,16 @@ class RuntimeStack:
         response = httpx.get(f"{self.rasa_url}/domain", headers={"Accept": "application/json"}, timeout=30)
         response.raise_for_status()
         return [next(iter(intent)) if isinstance(intent, dict) else intent for intent in response.json()["intents"]]
+
+
+@contextlib.contextmanager
+def started(stack: RuntimeStack):
+    """Run ``stack`` for a fixture: a start that fails fails the test with the reason; it always stops."""
+    try:
+        stack.start()
+    except RuntimeError as exc:
+        pytest.fail(f"the bot did not start: {exc}")
+    try:
+        yield stack
+    finally:
+        stack.stop()
