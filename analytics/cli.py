@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from analytics.bot_data import commands as bot_data_commands
 from analytics.cli_db import db_app
 from analytics.cli_import import import_command
+from analytics.nps import commands as nps_commands
+from analytics.reports import commands as report_commands
+from analytics.scheduler import commands as scheduler_commands
+from analytics.scoring import commands as scoring_commands
+from analytics.sync import commands as sync_commands
 
 app = typer.Typer(
     name="cxqa",
@@ -18,22 +24,10 @@ app.add_typer(db_app, name="db")
 app.command("import")(import_command)
 
 
-def _register_optional_areas() -> None:
-    """Areas add commands through ``register(app)`` in their ``commands`` module."""
-    import importlib
-
-    for module_name in ("analytics.scoring.commands", "analytics.nps.commands", "analytics.reports.commands",
-                        "analytics.sync.commands", "analytics.scheduler.commands", "analytics.bot_data.commands"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # that area is not built yet
-            raise
-        module.register(app)
-
-
-_register_optional_areas()
+# Each area adds its commands in its own ``commands`` module (heavy imports stay inside the commands).
+for area in (scoring_commands, nps_commands, report_commands, sync_commands, scheduler_commands,
+             bot_data_commands):
+    area.register(app)
 
 
 def main() -> None:
