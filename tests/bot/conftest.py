@@ -25,6 +25,7 @@ from actions.services.db import reset_engine
 from analytics.bot_data.knowledge import get_knowledge
 from analytics.bot_data.seed import seed_knowledge
 from analytics.storage import make_engine, make_session_factory
+from tests.support.ci import skip_or_fail_in_ci
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RASA_BIN = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -157,10 +158,7 @@ def rasa_env() -> dict[str, str]:
 def require_rasa() -> Path:
     """The Rasa executable; skip loudly (fail under CI) when the Rasa virtualenv is absent."""
     if not RASA_BIN.is_file():
-        reason = f"the Rasa virtualenv is missing ({RASA_BIN}): create it as in /work/shared/RASA_NOTES.md"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail_in_ci(f"the Rasa virtualenv is missing ({RASA_BIN}): run `make install`")
     return RASA_BIN
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.ci import skip_or_fail_in_ci
 from tests.support.rasa_servers import RuntimeStack, model_or_skip, started
 
 CHROMIUM_ARGS = [
@@ -47,10 +48,7 @@ def sender_id() -> str:
 def chromium_path() -> str:
     path = shutil.which("chromium")
     if path is None:
-        reason = "Debian's chromium is not installed (scripts/ensure_chromium.sh installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail_in_ci("Debian's chromium is not installed (scripts/ensure_chromium.sh installs it)")
     return path
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from analytics.storage.db import make_engine
 from analytics.sync.tracker_db import make_tracker_engine, tracker_url_for_rasa
 from bot.launcher import LaunchSettings, child_environment
+from tests.support.ci import skip_or_fail_in_ci
 from tests.support.rasa_servers import REPO_ROOT
 
 pytestmark = pytest.mark.rasa
@@ -90,9 +91,7 @@ def test_postgresql_tracker_and_redis_lock_by_configuration(postgres_url):
     try:
         socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
     except OSError:
-        if os.environ.get("CI"):
-            pytest.fail("no Redis at 127.0.0.1:6379")
-        pytest.skip("no Redis at 127.0.0.1:6379")
+        skip_or_fail_in_ci("no Redis at 127.0.0.1:6379")
     database = f"cxqa_rasa_tracker_{uuid.uuid4().hex[:8]}"
     tracker_url = make_url(postgres_url).set(database=database).render_as_string(hide_password=False)
     admin = make_engine(

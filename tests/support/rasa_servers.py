@@ -28,6 +28,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.ci import skip_or_fail_in_ci
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = REPO_ROOT / "models" / "cxqa.tar.gz"
 READY_MARKER = "[cxqa] ready"
@@ -43,10 +45,7 @@ def model_or_skip() -> Path:
     """The model, or skip the test (fail under CI, where `make test` trains it first)."""
     found = model_path()
     if found is None:
-        reason = f"no trained model at {DEFAULT_MODEL} (run `make model`, or set CXQA_TEST_MODEL)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail_in_ci(f"no trained model at {DEFAULT_MODEL} (run `make model`, or set CXQA_TEST_MODEL)")
     return found
 
 
