@@ -15,7 +15,7 @@ err = Console(stderr=True)
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one clear error line (markup-escaped: messages may quote user input) and return the exit."""
-    err.print(f"[red]error:[/red] {escape(message)}")
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)  # one line, however long: grep-able
     return typer.Exit(code)
 
 

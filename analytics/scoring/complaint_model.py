@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from spacy.strings import hash_string
 from spacy.tokens import Doc
 
 from analytics.scoring import resources
@@ -22,6 +23,7 @@ class ComplaintModel:
         self.negation_window = int(config.get("negation_window", 2))
         self.negated_labels = frozenset(config.get("negated_labels", ()))
         self.negations = negations
+        self._negation_hashes = frozenset(hash_string(word) for word in negations)
         self.negative_cues = tuple(config["negative_cues"])
 
     @classmethod
@@ -30,7 +32,7 @@ class ComplaintModel:
         negations = frozenset(resources.load_lexicons().get("NEGATION", ()))
         return cls(resources.load_yaml(resources.COMPLAINT_MODEL_FILE), negations)
 
-    def effective_counts(self, doc: Doc, matches: list[tuple[str, str, int, int]]) -> dict[str, int]:
+    def effective_counts(self, doc: Doc, matches: Iterable[tuple[str, str, int, int]]) -> dict[str, int]:
         """Cue counts after dropping negated single-word cues and the acronym allowance for caps."""
         counts: dict[str, int] = {}
         for label, _, start, end in matches:
@@ -46,7 +48,8 @@ class ComplaintModel:
         return counts
 
     def _negated(self, doc: Doc, start: int) -> bool:
-        return any(doc[index].lower_ in self.negations for index in range(max(0, start - self.negation_window), start))
+        negations = self._negation_hashes
+        return any(doc[index].lower in negations for index in range(max(0, start - self.negation_window), start))
 
     def score_counts(self, counts: Mapping[str, int]) -> float:
         logit = self.intercept
@@ -56,6 +59,6 @@ class ComplaintModel:
             logit += self.intensifier_weight * min(counts.get("INTENSIFIER", 0), self.intensifier_cap)
         return sigmoid(logit)
 
-    def score_doc(self, doc: Doc, matches: list[tuple[str, str, int, int]]) -> tuple[float, dict[str, int]]:
+    def score_matches(self, doc: Doc, matches: Iterable[tuple[str, str, int, int]]) -> tuple[float, dict[str, int]]:
         counts = self.effective_counts(doc, matches)
-        return self.score_counts(counts), dict(counts)
+        return self.score_counts(counts), counts

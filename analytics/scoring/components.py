@@ -12,6 +12,8 @@ Importing this module registers the factories and extensions once.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
 
 import numpy as np
@@ -19,40 +21,60 @@ from spacy.attrs import IS_ALPHA, IS_UPPER, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
+from spacy.util import minibatch
 
-from analytics.scoring import resources
+from analytics.scoring import lexical, resources
 from analytics.scoring.complaint_model import ComplaintModel
 from analytics.scoring.patterns import as_phrases, caps_word_min_length
 from analytics.scoring.politeness_model import PolitenessModel
 
 SPANS_KEY = "cxqa"
-Match = tuple[str, str, int, int]  # label, pattern id, start token, end token
+Match = tuple[str, str, int, int]  # label, pattern id, start token, end token (positions in the Doc)
 
 STATE_KEY = "cxqa"
+# A Doc may say who wrote it (``doc.user_data[SPEAKER_KEY]``: customer, agent or bot); then only the
+# dimension that applies is computed: politeness for agents and the bot, complaint for customers.
+SPEAKER_KEY = "cxqa_speaker"
+
+# Token attributes read in one ``to_array`` call when a component needs them: the lexical encoder's.
+COLUMNS = lexical.ATTRIBUTES
+SENT_START_COLUMN = COLUMNS.index(SENT_START)
+CAPS_COLUMNS = (IS_UPPER, IS_ALPHA, LENGTH)
 
 
 class TurnState:
-    """What the components found in one Doc, kept in ``doc.user_data[STATE_KEY]`` (one dict lookup; the
-    ``doc._.cxqa_*`` extensions below are getters over it)."""
+    """What the components found in one Doc (one turn), kept in ``doc.user_data[STATE_KEY]``; the ``doc._.cxqa_*``
+    extensions below are getters over it. The token attributes are read from the Doc once, when first asked
+    for (after the sentencizer); most customer turns never need them."""
 
-    __slots__ = ("doc", "matches", "label_counts", "_sentence_ids", "politeness", "politeness_contributions",
-                 "complaint", "complaint_cues")
+    __slots__ = ("doc", "speaker", "matches", "label_counts", "politeness", "politeness_contributions", "complaint",
+                 "complaint_cues", "_columns", "_sentence_ids")
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
+        self.speaker: str | None = doc.user_data.get(SPEAKER_KEY)
         self.matches: list[Match] = []
         self.label_counts: dict[str, int] = {}
-        self._sentence_ids: list[int] | None = None
         self.politeness: float | None = None  # P(polite) in [0, 1]
         self.politeness_contributions: dict[str, float] = {}  # label -> log-odds it added
         self.complaint: float | None = None  # P(complaint) in [0, 1]
         self.complaint_cues: dict[str, int] = {}  # label -> effective count
+        self._columns: np.ndarray | None = None
+        self._sentence_ids: list[int] | None = None
+
+    @property
+    def columns(self) -> np.ndarray:
+        """One row per token: ``COLUMNS``."""
+        if self._columns is None:
+            self._columns = (self.doc.to_array(list(COLUMNS)) if len(self.doc)
+                             else np.zeros((0, len(COLUMNS)), dtype=np.uint64))
+        return self._columns
 
     @property
     def sentence_ids(self) -> list[int]:
-        """The sentence number of each token (computed when first asked for)."""
+        """The sentence number of each token."""
         if self._sentence_ids is None:
-            starts = self.doc.to_array(SENT_START).tolist() if len(self.doc) else []
+            starts = self.columns[:, SENT_START_COLUMN].tolist()
             self._sentence_ids = list(accumulate(1 if value == 1 else 0 for value in starts))
         return self._sentence_ids
 
@@ -134,23 +156,21 @@ class MarkerMatcher:
             self._keys[nlp.vocab.strings.add(key)] = (label, "lexicon", None)
         self.combinations = [(rule["label"], rule["id"], rule["first"], rule["then"])
                              for rule in resources.load_combinations()]
+        shortest = min((minimum for _, _, minimum in self.caps_words), default=1)
+        self._caps_run = re.compile(f"[A-Z]{{{max(shortest, 1)}}}")
 
     def __call__(self, doc: Doc) -> Doc:
         keys = self._keys
-        sentence_starts: list[int] | None = None
-        matches: list[Match] = []
-        counts: dict[str, int] = {}
+        state = state_of(doc)
+        matches, counts = state.matches, state.label_counts
         last_key, last_end = -1, -1
         # Sorted by (key, start, end): an overlapping later match of the same pattern is the same marker.
         for match_id, start, end in sorted(self.phrase_matcher(doc)):
             if match_id == last_key and start < last_end:
                 continue
             label, pattern_id, condition = keys[match_id]
-            if condition is not None:
-                if sentence_starts is None:
-                    sentence_starts = doc.to_array(SENT_START).tolist()
-                if (sentence_starts[start] == 1) != condition:
-                    continue
+            if condition is not None and (doc[start].is_sent_start is True) != condition:
+                continue
             last_key, last_end = match_id, end
             matches.append((label, pattern_id, start, end))
             counts[label] = counts.get(label, 0) + 1
@@ -159,23 +179,26 @@ class MarkerMatcher:
                 label, pattern_id, _ = keys[match_id]
                 matches.append((label, pattern_id, start, end))
                 counts[label] = counts.get(label, 0) + 1
-        if self.caps_words and len(doc):
-            rows = doc.to_array([IS_UPPER, IS_ALPHA, LENGTH])
+        if self.caps_words and self._may_have_caps(doc.text):
+            rows = doc.to_array(list(CAPS_COLUMNS))
             upper_words = (rows[:, 0] == 1) & (rows[:, 1] == 1)
             for label, pattern_id, minimum in self.caps_words:
                 for index in np.flatnonzero(upper_words & (rows[:, 2] >= minimum)).tolist():
                     matches.append((label, pattern_id, index, index + 1))
                     counts[label] = counts.get(label, 0) + 1
-        state = state_of(doc)
         for label, rule_id, first, then in self.combinations:
             if counts.get(first) and counts.get(then):
                 for combined in self._combine(matches, state.sentence_ids, first, then):
                     matches.append((label, rule_id, *combined))
                     counts[label] = counts.get(label, 0) + 1
-        state.matches, state.label_counts = matches, counts
         if self.spans_key:
             doc.spans[self.spans_key] = _spans(doc)
         return doc
+
+    def _may_have_caps(self, text: str) -> bool:
+        """False only when no token can be an all-caps word of the shortest caps length: an ASCII text without
+        that many capitals in a row (a cheap test that spares reading the token arrays of most turns)."""
+        return not text.isascii() or self._caps_run.search(text) is not None
 
     @staticmethod
     def _combine(matches: list[Match], sentence_ids: list[int], first: str, then: str) -> list[tuple[int, int]]:
@@ -197,22 +220,35 @@ def make_markers(nlp: Language, name: str, spans_key: str | None) -> MarkerMatch
     return MarkerMatcher(nlp, spans_key)
 
 
-# A Doc may say who wrote it (``doc.user_data[SPEAKER_KEY]``: customer, agent or bot); then only the
-# dimension that applies is computed: politeness for agents and the bot, complaint for customers.
-SPEAKER_KEY = "cxqa_speaker"
-
-
 class PolitenessComponent:
+    """P(polite) of each Doc not written by a customer. In ``pipe`` the lexical n-grams of a whole batch are
+    computed at once with numpy."""
+
     def __init__(self, model: PolitenessModel) -> None:
         self.model = model
 
     def __call__(self, doc: Doc) -> Doc:
-        if doc.user_data.get(SPEAKER_KEY) == "customer":
-            return doc
-        state = state_of(doc)
-        state.politeness, state.politeness_contributions = self.model.score(state.label_counts,
-                                                                            self.model.encoder.codes(doc))
+        self._score([state_of(doc)])
         return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        for batch in minibatch(docs, batch_size):
+            self._score([state_of(doc) for doc in batch])
+            yield from batch
+
+    def _score(self, states: list[TurnState]) -> None:
+        states = [state for state in states if state.speaker != "customer"]
+        if not states:
+            return
+        bounds, position = [], 0
+        for state in states:
+            bounds.append((position, position + len(state.doc)))
+            position += len(state.doc)
+        columns = np.concatenate([state.columns for state in states])
+        owners, codes = self.model.encoder.codes_by_turn(columns, bounds)
+        lexical = self.model.lexical_logits(owners, codes, len(states)).tolist()
+        for state, turn_lexical in zip(states, lexical, strict=True):
+            state.politeness, state.politeness_contributions = self.model.score(state.label_counts, turn_lexical)
 
 
 @Language.factory("cxqa_politeness")
@@ -221,14 +257,16 @@ def make_politeness(nlp: Language, name: str) -> PolitenessComponent:
 
 
 class ComplaintComponent:
+    """P(complaint), the complaint intensity, of each Doc not written by an agent or the bot."""
+
     def __init__(self, model: ComplaintModel) -> None:
         self.model = model
 
     def __call__(self, doc: Doc) -> Doc:
-        if doc.user_data.get(SPEAKER_KEY) in ("agent", "bot"):
-            return doc
         state = state_of(doc)
-        state.complaint, state.complaint_cues = self.model.score_doc(doc, state.matches)
+        if state.speaker in ("agent", "bot"):
+            return doc
+        state.complaint, state.complaint_cues = self.model.score_matches(doc, state.matches)
         return doc
 
 

@@ -24,7 +24,6 @@ from analytics.scoring.types import ConversationInput, ConversationScores, TurnA
 # Longer turns are scored on their first MAX_TURN_CHARS characters (a pasted log is not more polite).
 MAX_TURN_CHARS = 20_000
 CHUNK_CONVERSATIONS = 128
-POSITION_KEY = "cxqa_position"
 
 
 def clean_text(text: Any) -> str:
@@ -80,19 +79,22 @@ class Scorer:
             yield from self.score_chunk(chunk)
 
     def score_chunk(self, chunk: list[ConversationInput]) -> list[ConversationScores]:
-        analyses: list[list[TurnAnalysis]] = [[] for _ in chunk]
-        cleaned = [[clean_text(turn.text) for turn in conversation.turns] for conversation in chunk]
-        docs = (self._make_doc(text, chunk[number].turns[index].speaker, number, index)
-                for number, turn_texts in enumerate(cleaned) for index, text in enumerate(turn_texts))
-        for doc in self.nlp.pipe(docs, batch_size=self.batch_size):
-            number, index = doc.user_data.pop(POSITION_KEY)
-            analyses[number].append(analyze_turn(doc, chunk[number].turns[index], index, cleaned[number][index]))
-        return [assemble(conversation, turns) for conversation, turns in zip(chunk, analyses, strict=True)]
+        # Every turn in order, as (turn, index in its conversation, cleaned text); nlp.pipe keeps the order.
+        turns = [(turn, index, clean_text(turn.text)) for conversation in chunk
+                 for index, turn in enumerate(conversation.turns)]
+        docs = self.nlp.pipe((self._make_doc(text, turn.speaker) for turn, _, text in turns),
+                             batch_size=self.batch_size)
+        analyses = [analyze_turn(doc, turn, index, text) for doc, (turn, index, text) in zip(docs, turns, strict=True)]
+        results, position = [], 0
+        for conversation in chunk:
+            count = len(conversation.turns)
+            results.append(assemble(conversation, analyses[position:position + count]))
+            position += count
+        return results
 
-    def _make_doc(self, text: str, speaker: str, number: int, index: int) -> Doc:
+    def _make_doc(self, text: str, speaker: str) -> Doc:
         doc = self.nlp.make_doc(text)
         doc.user_data[SPEAKER_KEY] = speaker  # the components then compute only what applies
-        doc.user_data[POSITION_KEY] = (number, index)
         return doc
 
     def score(self, conversation: Any) -> ConversationScores:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from spacy.tokens import Doc
+import numpy as np
 
 from analytics.scoring import resources
 from analytics.scoring.lexical import NgramEncoder
@@ -47,11 +47,13 @@ class PolitenessModel:
         self.slope = float(calibration.get("slope", 1.0))
         self.offset = float(calibration.get("offset", 0.0))
         lexical = fitted.get("lexical_weights") or {}
-        # code -> (weight already multiplied by idf, idf squared for the turn's l2 norm)
-        self._lexical_weight = {self.encoder.encode(ngram): float(pair[0]) for ngram, pair in lexical.items()}
-        self._lexical_idf_squared = {code: float(pair[1]) ** 2
-                                     for code, pair in zip(self._lexical_weight, lexical.values(), strict=True)}
-        self._lexical_codes = frozenset(self._lexical_weight)
+        # Sorted n-gram codes with their weight (already multiplied by idf) and idf squared (for the turn's l2 norm).
+        codes = np.array([self.encoder.encode(ngram) for ngram in lexical], dtype=np.int64)
+        order = np.argsort(codes)
+        self._lexical_codes = codes[order]
+        self._lexical_weights = np.array([float(pair[0]) for pair in lexical.values()], dtype=np.float64)[order]
+        self._lexical_idf_squared = np.array([float(pair[1]) ** 2 for pair in lexical.values()],
+                                             dtype=np.float64)[order]
         self.service_weights = {str(label): float(weight) for label, weight in service_weights.items()}
 
     @classmethod
@@ -60,18 +62,24 @@ class PolitenessModel:
         fitted = resources.load_json(resources.POLITENESS_MODEL_FILE)
         return cls(fitted, resources.load_yaml(resources.SERVICE_WEIGHTS_FILE))
 
-    def lexical_logit(self, codes: set[int]) -> float:
-        hits = self._lexical_codes.intersection(codes)
-        if not hits:
-            return 0.0
-        norm = math.sqrt(sum(map(self._lexical_idf_squared.__getitem__, hits)))
-        return sum(map(self._lexical_weight.__getitem__, hits)) / norm
+    def lexical_logits(self, owners: np.ndarray, codes: np.ndarray, count: int) -> np.ndarray:
+        """The lexical log-odds of ``count`` turns from their (turn number, code) pairs: the sum of the known
+        n-grams' tf-idf weights over the l2 norm of their idf (0 for a turn with no known n-gram)."""
+        known = self._lexical_codes
+        if not len(known) or not len(codes):
+            return np.zeros(count)
+        position = np.minimum(np.searchsorted(known, codes), len(known) - 1)
+        hit = known[position] == codes
+        owners, position = owners[hit], position[hit]
+        weights = np.bincount(owners, weights=self._lexical_weights[position], minlength=count)
+        norms = np.sqrt(np.bincount(owners, weights=self._lexical_idf_squared[position], minlength=count))
+        return np.divide(weights, norms, out=np.zeros(count), where=norms > 0)
 
-    def score(self, counts: Mapping[str, int], codes: set[int]) -> tuple[float, dict[str, float]]:
-        """P(polite) and the log-odds each present strategy or move added (before calibration scaling)."""
+    def score(self, counts: Mapping[str, int], lexical: float) -> tuple[float, dict[str, float]]:
+        """P(polite) and the log-odds each present strategy or move added (before calibration scaling), from the
+        turn's marker counts and its lexical log-odds (``lexical_logits``)."""
         strategy_part = {label: math.log1p(count) * self.strategy_weights[label]
                          for label, count in counts.items() if count and label in self.strategy_weights}
-        lexical = self.lexical_logit(codes)
         fitted_logit = self.intercept + sum(strategy_part.values()) + lexical
         logit = self.slope * fitted_logit + self.offset
         contributions = {label: self.slope * weight for label, weight in strategy_part.items()}
@@ -81,6 +89,3 @@ class PolitenessModel:
                 contributions[label] = weight
         contributions["lexical"] = self.slope * lexical
         return sigmoid(logit), contributions
-
-    def score_doc(self, doc: Doc) -> tuple[float, dict[str, float]]:
-        return self.score(doc._.cxqa_label_counts, self.encoder.codes(doc))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from spacy.attrs import IDX, LENGTH
 from spacy.tokens import Doc
 
 from analytics.scoring import resources
-from analytics.scoring.components import state_of
+from analytics.scoring.components import STATE_KEY, TurnState, state_of
 from analytics.scoring.types import Marker, TurnAnalysis, TurnInput
 
 
@@ -39,34 +38,36 @@ def _sentence_bounds(sentence_ids: list[int], token: int) -> tuple[int, int]:
     return start, end
 
 
-def _asked(doc: Doc, asks: list[tuple[str, int]]) -> tuple[str, ...]:
+def _asked(state: TurnState, asks: list[tuple[str, int]]) -> tuple[str, ...]:
     """The information slots an ASK marker names in a sentence that asks (a question, or a request)."""
     slots: list[str] = []
-    sentence_ids = state_of(doc).sentence_ids or [0] * len(doc)
     for slot, token in asks:
         if slot in slots:
             continue
-        start, end = _sentence_bounds(sentence_ids, token)
-        sentence = doc[start:end]
+        start, end = _sentence_bounds(state.sentence_ids, token)
+        sentence = state.doc[start:end]
         if sentence.text.rstrip().endswith("?") or any(word.lower_ in _request_words() for word in sentence):
             slots.append(slot)
     return tuple(slots)
 
 
 def analyze_turn(doc: Doc, turn: TurnInput, index: int, text: str | None = None) -> TurnAnalysis:
-    """``text`` is the text the Doc was made from (saves rebuilding it from the tokens)."""
+    """``text`` is the text the Doc was made from (saves rebuilding it from the tokens). Takes the components'
+    state out of the Doc: it refers to the Doc, and that cycle would keep every Doc alive until the garbage
+    collector's next full pass."""
     text = doc.text if text is None else text
+    state = state_of(doc)
+    del doc.user_data[STATE_KEY]
     responder_labels, customer_labels = _relevant_labels()
     is_customer = turn.speaker == "customer"
     wanted = customer_labels if is_customer else responder_labels
-    state = state_of(doc)
     matches = [match for match in state.matches if match[0] in wanted]
     markers: list[Marker] = []
     if matches:
-        offsets = doc.to_array([IDX, LENGTH]).tolist()
         for label, pattern_id, start, end in sorted(matches, key=lambda match: (match[2], match[3])):
-            first = offsets[start][0]
-            last = offsets[end - 1][0] + offsets[end - 1][1]
+            first = doc[start].idx
+            final = doc[end - 1]
+            last = final.idx + len(final)
             markers.append(Marker(label, pattern_id, first, last, text[first:last]))
     counts = state.label_counts
     analysis = TurnAnalysis(index=index, speaker=turn.speaker, text=text, ts=turn.ts, agent_id=turn.agent_id,
@@ -79,5 +80,5 @@ def analyze_turn(doc: Doc, turn: TurnInput, index: int, text: str | None = None)
         analysis.politeness_contributions = state.politeness_contributions
         asks = [(pattern_id, start) for label, pattern_id, start, _ in matches if label == "ASK"]
         if asks:
-            analysis.asked = _asked(doc, asks)
+            analysis.asked = _asked(state, asks)
     return analysis

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 DIMENSIONS = ("politeness", "efficiency", "deescalation")
 
@@ -30,9 +30,9 @@ class ConversationInput:
     first_contact_resolution: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Marker:
-    """One matched strategy, move or cue: where it is (character offsets in the turn) and what it is."""
+class Marker(NamedTuple):
+    """One matched strategy, move or cue: where it is (character offsets in the turn) and what it is. A named
+    tuple: a turn makes several, and a tuple is made in a third of a frozen dataclass's time."""
 
     label: str
     pattern: str
