@@ -7,8 +7,9 @@ then in a fresh process per measurement:
 - ``score``: the full scorer (``Scorer.score_many``) in one process;
 - ``score-workers``: the same spread over ``--workers`` processes.
 
-Each measurement reports wall time, conversations/s and the peak resident memory of its process tree.
-Usage: python benchmarks/scoring_throughput.py [--quick] [--sizes 10000,100000] [--workers 2]
+Each measurement reports wall time, conversations/s and the peak resident memory of its process tree; the
+three run in turn ``--repeats`` times and the medians are printed (the ratio is the median of each round's).
+Usage: python benchmarks/scoring_throughput.py [--quick] [--sizes 10000,100000] [--workers 2] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -100,11 +102,11 @@ def measure(mode: str, size: int, workers: int) -> dict:
         turns = sum(1 for _ in nlp.pipe(texts(size), batch_size=512))
         elapsed = time.perf_counter() - started
         return {"mode": mode, "size": size, "seconds": elapsed, "turns": turns, "peak_mb": peak_memory_mb()}
-    from analytics.scoring.conversation import default_scorer, freeze_long_lived
+    from analytics.scoring.conversation import default_scorer, prepare_process_for_scoring
     from analytics.scoring.parallel import score_in_processes
 
     default_scorer()  # built before the clock starts, like the tokeniser
-    freeze_long_lived()  # as the cxqa commands do
+    prepare_process_for_scoring()  # as the cxqa commands do
     if mode == "score":
         scorer = default_scorer()
         started = time.perf_counter()
@@ -123,10 +125,15 @@ def run_child(mode: str, size: int, workers: int) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated numbers of conversations")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="rounds per size (tokenise, score, workers in turn)")
     parser.add_argument("--quick", action="store_true", help="1,000 and 5,000 conversations")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -134,17 +141,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(measure(args.child, sizes[0], args.workers)))
         return 0
-    print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
+    print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores); medians of {args.repeats} "
+          "interleaved rounds, each measurement in a fresh process")
     for size in sizes:
-        tokenise = run_child("tokenise", size, 1)
-        single = run_child("score", size, 1)
-        parallel = run_child("score-workers", size, args.workers)
-        print(f"{size:>7} conversations ({tokenise['turns']} turns)")
-        print(f"  bare blank('en') tokenisation: {tokenise['seconds']:7.1f} s  peak {tokenise['peak_mb']:6.0f} MB")
-        print(f"  scoring, 1 process:            {single['seconds']:7.1f} s  {single['per_second']:6.0f} conv/s  "
-              f"peak {single['peak_mb']:6.0f} MB  ratio to tokenisation {single['seconds'] / tokenise['seconds']:.2f}x")
-        print(f"  scoring, {args.workers} workers:            {parallel['seconds']:7.1f} s  "
-              f"{parallel['per_second']:6.0f} conv/s  peak {parallel['peak_mb']:6.0f} MB (largest process)")
+        rounds = []
+        for number in range(1, args.repeats + 1):
+            tokenise = run_child("tokenise", size, 1)
+            single = run_child("score", size, 1)
+            parallel = run_child("score-workers", size, args.workers)
+            rounds.append((tokenise, single, parallel))
+            ratio = single["seconds"] / tokenise["seconds"]
+            print(f"  round {number}: tokenise {tokenise['seconds']:.1f} s, score {single['seconds']:.1f} s "
+                  f"({ratio:.2f}x), {args.workers} workers {parallel['seconds']:.1f} s", flush=True)
+        tokenise_s = median([tokenise["seconds"] for tokenise, _, _ in rounds])
+        single_s = median([single["seconds"] for _, single, _ in rounds])
+        parallel_s = median([parallel["seconds"] for _, _, parallel in rounds])
+        ratio = median([single["seconds"] / tokenise["seconds"] for tokenise, single, _ in rounds])
+        print(f"{size:>7} conversations ({rounds[0][0]['turns']} turns)")
+        print(f"  bare blank('en') tokenisation: {tokenise_s:7.1f} s  peak "
+              f"{max(tokenise['peak_mb'] for tokenise, _, _ in rounds):6.0f} MB")
+        print(f"  scoring, 1 process:            {single_s:7.1f} s  {size / single_s:6.0f} conv/s  peak "
+              f"{max(single['peak_mb'] for _, single, _ in rounds):6.0f} MB  ratio to tokenisation {ratio:.2f}x")
+        print(f"  scoring, {args.workers} workers:            {parallel_s:7.1f} s  {size / parallel_s:6.0f} conv/s  "
+              f"peak {max(parallel['peak_mb'] for _, _, parallel in rounds):6.0f} MB (largest process)")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 

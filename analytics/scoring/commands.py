@@ -28,7 +28,7 @@ def score_command(
 
     from analytics.cli_support import fail
     from analytics.scoring import store
-    from analytics.scoring.conversation import default_scorer, freeze_long_lived
+    from analytics.scoring.conversation import default_scorer, prepare_process_for_scoring
     from analytics.scoring.parallel import score_in_processes
     from analytics.scoring.resources import scorer_version
     from analytics.storage import make_engine, make_session_factory
@@ -49,7 +49,7 @@ def score_command(
             console.print(f"nothing to score (all conversations are scored by {version})")
             return
         default_scorer()
-        freeze_long_lived()
+        prepare_process_for_scoring()
         columns = (TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task("scoring", total=len(ids))
@@ -83,11 +83,11 @@ def score_file_command(
             pass
     except InputLineError as exc:
         raise fail(str(exc), code=2) from None
-    from analytics.scoring.conversation import default_scorer, freeze_long_lived
+    from analytics.scoring.conversation import default_scorer, prepare_process_for_scoring
     from analytics.scoring.parallel import score_in_processes
 
     default_scorer()
-    freeze_long_lived()
+    prepare_process_for_scoring()
     out = sys.stdout
     for result in score_in_processes(file_inputs(file), workers):
         out.write(_json_line(conversation_row(result)) + "\n")
@@ -96,12 +96,12 @@ def score_file_command(
 
 def score_text_command() -> None:
     """Score each line of standard input as one text: one JSON line out per line in (empty lines too)."""
-    from analytics.scoring.conversation import clean_text, freeze_long_lived
+    from analytics.scoring.conversation import clean_text, prepare_process_for_scoring
     from analytics.scoring.jsonl_io import decoded_lines, text_row
     from analytics.scoring.pipeline import build_pipeline
 
     nlp = build_pipeline()
-    freeze_long_lived()
+    prepare_process_for_scoring()
     texts = (clean_text(text) for _, text in decoded_lines(sys.stdin.buffer))
     out = sys.stdout
     for doc in nlp.pipe(texts, batch_size=256):

@@ -35,6 +35,9 @@ STATE_KEY = "cxqa"
 # A Doc may say who wrote it (``doc.user_data[SPEAKER_KEY]``: customer, agent or bot); then only the
 # dimension that applies is computed: politeness for agents and the bot, complaint for customers.
 SPEAKER_KEY = "cxqa_speaker"
+# It may also carry the text it was made from (``doc.user_data[TEXT_KEY]``), which spares rebuilding
+# ``doc.text`` from the tokens.
+TEXT_KEY = "cxqa_text"
 
 # Token attributes read in one ``to_array`` call when a component needs them: the lexical encoder's.
 COLUMNS = lexical.ATTRIBUTES
@@ -179,7 +182,7 @@ class MarkerMatcher:
                 label, pattern_id, _ = keys[match_id]
                 matches.append((label, pattern_id, start, end))
                 counts[label] = counts.get(label, 0) + 1
-        if self.caps_words and self._may_have_caps(doc.text):
+        if self.caps_words and self._may_have_caps(doc.user_data.get(TEXT_KEY) or doc.text):
             rows = doc.to_array(list(CAPS_COLUMNS))
             upper_words = (rows[:, 0] == 1) & (rows[:, 1] == 1)
             for label, pattern_id, minimum in self.caps_words:

@@ -13,7 +13,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from analytics.scoring.components import SPEAKER_KEY
+from analytics.scoring.components import SPEAKER_KEY, TEXT_KEY
 from analytics.scoring.deescalation import score_deescalation
 from analytics.scoring.efficiency import score_efficiency
 from analytics.scoring.politeness import score_politeness
@@ -95,21 +95,31 @@ class Scorer:
     def _make_doc(self, text: str, speaker: str) -> Doc:
         doc = self.nlp.make_doc(text)
         doc.user_data[SPEAKER_KEY] = speaker  # the components then compute only what applies
+        doc.user_data[TEXT_KEY] = text
         return doc
 
     def score(self, conversation: Any) -> ConversationScores:
         return self.score_chunk([as_input(conversation)])[0]
 
 
-def freeze_long_lived() -> None:
-    """For command-line processes: move everything alive now (the pipeline, its ~60,000 phrase patterns) out of
-    the garbage collector's view. Its full collections otherwise re-scan them and cost ~8% of scoring time.
-    Not done by the library itself: objects frozen here are never collected, which only suits a process that
-    keeps them to the end."""
+# Young-generation threshold of a scoring process. Each turn allocates a few dozen short-lived containers
+# (the Doc, dicts, tuples); at Python's default of 700 the collector runs every few turns and re-walks the
+# batch in flight: ~10% of scoring time, measured. Cycles are still collected, only less often.
+SCORING_GC_THRESHOLD = 10_000
+
+
+def prepare_process_for_scoring() -> None:
+    """For command-line and worker processes: move everything alive now (the pipeline, its ~60,000 phrase
+    patterns) out of the garbage collector's view (its full collections otherwise re-scan them: ~8% of scoring
+    time), and collect the young generation less often. Not done by the library itself: objects frozen here
+    are never collected and the threshold is process-wide, which only suits a process that scores to the end."""
     import gc
 
     gc.collect()
     gc.freeze()
+    young, middle, old = gc.get_threshold()
+    if young:  # 0 means the collector is off: leave it so
+        gc.set_threshold(max(young, SCORING_GC_THRESHOLD), middle, old)
 
 
 _DEFAULT_SCORER: Scorer | None = None

@@ -12,7 +12,13 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from analytics.scoring.conversation import CHUNK_CONVERSATIONS, Scorer, as_input, default_scorer
+from analytics.scoring.conversation import (
+    CHUNK_CONVERSATIONS,
+    Scorer,
+    as_input,
+    default_scorer,
+    prepare_process_for_scoring,
+)
 from analytics.scoring.types import ConversationInput, ConversationScores
 
 _worker_scorer: Scorer | None = None
@@ -22,6 +28,7 @@ def _start_worker() -> None:
     global _worker_scorer
     if _worker_scorer is None:  # with "fork" the workers inherit the parent's, built once
         _worker_scorer = Scorer()
+    prepare_process_for_scoring()
 
 
 def _score_chunk(chunk: list[ConversationInput]) -> list[ConversationScores]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from analytics.scoring import resources
-from analytics.scoring.types import DimensionResult, TurnAnalysis, evidence_item
+from analytics.scoring.types import DimensionResult, Marker, TurnAnalysis, evidence_item
 
 
 def _config() -> dict[str, Any]:
@@ -32,7 +32,7 @@ def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
     value = 100 * (float(config["mean_weight"]) * mean + float(config["min_weight"]) * minimum)
     strategies: Counter[str] = Counter()
     rude_turns = []
-    candidates: list[tuple[float, dict[str, Any]]] = []
+    candidates: list[tuple[float, TurnAnalysis, Marker, float]] = []  # evidence items are built for the kept ones
     for turn in responder_turns:
         for label in turn.politeness_contributions:
             if label != "lexical":
@@ -48,9 +48,10 @@ def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
             rank = 1e6 if marker.label in config["rude_labels"] else abs(weight)
             if marker.label in config["minor_labels"]:
                 rank *= float(config["minor_rank_factor"])
-            candidates.append((rank, evidence_item(turn, marker, effect=round(weight, 3))))
-    candidates.sort(key=lambda pair: -pair[0])
-    evidence = sorted((item for _, item in candidates[: int(config["max_evidence"])]),
+            candidates.append((rank, turn, marker, weight))
+    candidates.sort(key=lambda candidate: -candidate[0])  # stable: equal ranks keep their order
+    evidence = sorted((evidence_item(turn, marker, effect=round(weight, 3))
+                       for _, turn, marker, weight in candidates[: int(config["max_evidence"])]),
                       key=lambda item: (item["turn"], item["start"]))
     details = {
         "turns": [{"turn": turn.index, "speaker": turn.speaker, "p_polite": round(turn.politeness or 0.0, 4),
