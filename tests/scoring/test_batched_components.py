@@ -86,3 +86,17 @@ def test_analysis_takes_the_state_out_of_the_doc(nlp):
     assert STATE_KEY not in doc.user_data
     assert {marker.label for marker in analysis.markers} >= {"APOLOGIZING", "COUNTERFACTUAL_MODAL"}
     assert analysis.politeness is not None and analysis.complaint is None
+
+
+def test_a_scoring_process_freezes_the_pipeline_and_collects_less_often():
+    """Process-wide settings, so checked in a process of its own; the collector stays off if it was off."""
+    import subprocess
+    import sys
+
+    script = ("import gc\nfrom analytics.scoring.conversation import SCORING_GC_THRESHOLD, default_scorer, "
+              "prepare_process_for_scoring\ndefault_scorer()\nprepare_process_for_scoring()\n"
+              "assert gc.get_threshold()[0] == SCORING_GC_THRESHOLD, gc.get_threshold()\n"
+              "assert gc.get_freeze_count() > 50_000, gc.get_freeze_count()\n"
+              "gc.set_threshold(0)\nprepare_process_for_scoring()\nassert gc.get_threshold()[0] == 0\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
