@@ -4,22 +4,40 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from analytics.scoring import resources
 from analytics.scoring.types import DimensionResult, Marker, TurnAnalysis, evidence_item
 
 
-def _config() -> dict[str, Any]:
-    return resources.load_yaml("politeness_conversation.yml")
+class _Config:
+    """``politeness_conversation.yml``, read once into the shapes the scoring loop wants."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.rude = frozenset(data["rude_labels"])
+        self.minor = frozenset(data["minor_labels"])
+        self.neutral_floor = float(data["neutral_floor"])
+        self.mean_weight, self.min_weight = float(data["mean_weight"]), float(data["min_weight"])
+        self.max_evidence = int(data["max_evidence"])
+        self.minor_rank_factor = float(data["minor_rank_factor"])
 
 
-def floored(turn: TurnAnalysis, config: dict[str, Any]) -> float:
+@lru_cache(maxsize=1)
+def _config() -> _Config:
+    return _Config(resources.load_yaml("politeness_conversation.yml"))
+
+
+def is_rude(turn: TurnAnalysis) -> bool:
+    return not _config().rude.isdisjoint(turn.label_counts)  # label_counts holds only labels that occurred
+
+
+def floored(turn: TurnAnalysis) -> float:
     """The turn's P(polite), not below the neutral floor unless the turn has a rude marker."""
     probability = turn.politeness if turn.politeness is not None else 0.5
-    if any(turn.has(label) for label in config["rude_labels"]):
+    if is_rude(turn):
         return probability
-    return max(probability, float(config["neutral_floor"]))
+    return max(probability, _config().neutral_floor)
 
 
 def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
@@ -27,31 +45,32 @@ def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
     responder_turns = [turn for turn in turns if turn.speaker != "customer" and turn.text.strip()]
     if not responder_turns:
         return DimensionResult(None, {"reason": "no agent or bot turn"}, [])
-    values = [floored(turn, config) for turn in responder_turns]
+    values = [floored(turn) for turn in responder_turns]
     mean, minimum = sum(values) / len(values), min(values)
-    value = 100 * (float(config["mean_weight"]) * mean + float(config["min_weight"]) * minimum)
+    value = 100 * (config.mean_weight * mean + config.min_weight * minimum)
     strategies: Counter[str] = Counter()
     rude_turns = []
     candidates: list[tuple[float, TurnAnalysis, Marker, float]] = []  # evidence items are built for the kept ones
     for turn in responder_turns:
-        for label in turn.politeness_contributions:
-            if label != "lexical":
-                strategies[label] += 1
-        is_rude = any(turn.has(label) for label in config["rude_labels"])
-        if is_rude:
+        contributions = turn.politeness_contributions
+        strategies.update(label for label in contributions if label != "lexical")
+        if is_rude(turn):
             rude_turns.append(turn.index)
         for marker in turn.markers:
-            weight = turn.politeness_contributions.get(marker.label)
-            if weight is None and marker.label not in config["rude_labels"]:
-                continue
-            weight = weight if weight is not None else -1.0
-            rank = 1e6 if marker.label in config["rude_labels"] else abs(weight)
-            if marker.label in config["minor_labels"]:
-                rank *= float(config["minor_rank_factor"])
+            label = marker.label
+            weight = contributions.get(label)
+            rude = label in config.rude
+            if weight is None:
+                if not rude:
+                    continue
+                weight = -1.0
+            rank = 1e6 if rude else abs(weight)
+            if label in config.minor:
+                rank *= config.minor_rank_factor
             candidates.append((rank, turn, marker, weight))
     candidates.sort(key=lambda candidate: -candidate[0])  # stable: equal ranks keep their order
     evidence = sorted((evidence_item(turn, marker, effect=round(weight, 3))
-                       for _, turn, marker, weight in candidates[: int(config["max_evidence"])]),
+                       for _, turn, marker, weight in candidates[: config.max_evidence]),
                       key=lambda item: (item["turn"], item["start"]))
     details = {
         "turns": [{"turn": turn.index, "speaker": turn.speaker, "p_polite": round(turn.politeness or 0.0, 4),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from operator import itemgetter
 
 from spacy.tokens import Doc
 
@@ -25,6 +26,9 @@ def _relevant_labels() -> tuple[frozenset[str], frozenset[str]]:
     responder |= {"ANGER"}
     customer = set(labels["complaint_cues"]) | {"CONFIRMATION", "REOPEN", "GRATITUDE"}
     return frozenset(responder), frozenset(customer)
+
+
+_BY_POSITION = itemgetter(2, 3)  # a match's start and end token
 
 
 def _sentence_bounds(sentence_ids: list[int], token: int) -> tuple[int, int]:
@@ -64,10 +68,12 @@ def analyze_turn(doc: Doc, turn: TurnInput, index: int, text: str | None = None)
     matches = [match for match in state.matches if match[0] in wanted]
     markers: list[Marker] = []
     if matches:
-        for label, pattern_id, start, end in sorted(matches, key=lambda match: (match[2], match[3])):
-            first = doc[start].idx
-            final = doc[end - 1]
-            last = final.idx + len(final)
+        for label, pattern_id, start, end in sorted(matches, key=_BY_POSITION):
+            token = doc[start]
+            first = token.idx
+            if end - start > 1:
+                token = doc[end - 1]
+            last = token.idx + len(token)
             markers.append(Marker(label, pattern_id, first, last, text[first:last]))
     counts = state.label_counts
     analysis = TurnAnalysis(index=index, speaker=turn.speaker, text=text, ts=turn.ts, agent_id=turn.agent_id,
