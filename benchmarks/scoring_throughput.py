@@ -129,10 +129,6 @@ def run_child(mode: str, size: int, workers: int) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated numbers of conversations")
@@ -158,11 +154,11 @@ def main(argv: list[str] | None = None) -> int:
             ratio = single["seconds"] / tokenise["seconds"]
             print(f"  round {number}: tokenise {tokenise['seconds']:.1f} s, score {single['seconds']:.1f} s "
                   f"({ratio:.2f}x), {args.workers} workers {parallel['seconds']:.1f} s", flush=True)
-        tokenise_s = median([tokenise["seconds"] for tokenise, _, _ in rounds])
-        single_s = median([single["seconds"] for _, single, _ in rounds])
-        parallel_s = median([parallel["seconds"] for _, _, parallel in rounds])
-        ratio = median([single["seconds"] / tokenise["seconds"] for tokenise, single, _ in rounds])
-        net_ratio = median([(single["seconds"] - generate) / (tokenise["seconds"] - generate)
+        tokenise_s = statistics.median([tokenise["seconds"] for tokenise, _, _ in rounds])
+        single_s = statistics.median([single["seconds"] for _, single, _ in rounds])
+        parallel_s = statistics.median([parallel["seconds"] for _, _, parallel in rounds])
+        ratio = statistics.median([single["seconds"] / tokenise["seconds"] for tokenise, single, _ in rounds])
+        net_ratio = statistics.median([(single["seconds"] - generate) / (tokenise["seconds"] - generate)
                             for tokenise, single, _ in rounds])
         print(f"{size:>7} conversations ({rounds[0][0]['turns']} turns); generating them takes {generate:.1f} s")
         print(f"  bare blank('en') tokenisation: {tokenise_s:7.1f} s  peak "

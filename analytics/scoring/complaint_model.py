@@ -22,8 +22,7 @@ class ComplaintModel:
         self.shouting_free = int(config.get("shouting_free", 1))
         self.negation_window = int(config.get("negation_window", 2))
         self.negated_labels = frozenset(config.get("negated_labels", ()))
-        self.negations = negations
-        self._negation_hashes = frozenset(hash_string(word) for word in negations)
+        self._negation_hashes = frozenset(hash_string(word) for word in negations)  # compared with Token.lower
         self.negative_cues = tuple(config["negative_cues"])
 
     @classmethod

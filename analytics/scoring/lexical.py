@@ -44,15 +44,12 @@ class NgramEncoder:
 
     def token_ids(self, columns: np.ndarray) -> np.ndarray:
         """Vocabulary ids (+1) of tokens, from rows of ``ATTRIBUTES`` (``doc.to_array(ATTRIBUTES)``)."""
-        lower = columns[:, 0]
-        if not len(self._hashes) or not len(lower):
-            found = np.zeros(len(lower), dtype=bool)
-            position = np.zeros(len(lower), dtype=np.int64)
-        else:
-            position = np.minimum(np.searchsorted(self._hashes, lower), len(self._hashes) - 1)
-            found = self._hashes[position] == lower
         fallback = np.where(columns[:, 2] == 1, self._number, np.where(columns[:, 1] == 1, self._punct, self._word))
-        return np.where(found, self._hash_ids[position] if len(self._hashes) else 0, fallback).astype(np.int64)
+        if not len(self._hashes):
+            return fallback.astype(np.int64)
+        lower = columns[:, 0]
+        position = np.minimum(np.searchsorted(self._hashes, lower), len(self._hashes) - 1)
+        return np.where(self._hashes[position] == lower, self._hash_ids[position], fallback).astype(np.int64)
 
     def codes_by_turn(self, columns: np.ndarray, bounds: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
         """(turn number, code) of every distinct n-gram of each token range ``bounds[number]``.

@@ -32,10 +32,10 @@ def is_rude(turn: TurnAnalysis) -> bool:
     return not _config().rude.isdisjoint(turn.label_counts)  # label_counts holds only labels that occurred
 
 
-def floored(turn: TurnAnalysis) -> float:
-    """The turn's P(polite), not below the neutral floor unless the turn has a rude marker."""
+def floored(turn: TurnAnalysis, rude: bool) -> float:
+    """The turn's P(polite), not below the neutral floor unless the turn has a rude marker (``rude``)."""
     probability = turn.politeness if turn.politeness is not None else 0.5
-    if is_rude(turn):
+    if rude:
         return probability
     return max(probability, _config().neutral_floor)
 
@@ -45,16 +45,17 @@ def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
     responder_turns = [turn for turn in turns if turn.speaker != "customer" and turn.text.strip()]
     if not responder_turns:
         return DimensionResult(None, {"reason": "no agent or bot turn"}, [])
-    values = [floored(turn) for turn in responder_turns]
+    rude_flags = [is_rude(turn) for turn in responder_turns]
+    values = [floored(turn, rude) for turn, rude in zip(responder_turns, rude_flags, strict=True)]
     mean, minimum = sum(values) / len(values), min(values)
     value = 100 * (config.mean_weight * mean + config.min_weight * minimum)
     strategies: Counter[str] = Counter()
     rude_turns = []
     candidates: list[tuple[float, TurnAnalysis, Marker, float]] = []  # evidence items are built for the kept ones
-    for turn in responder_turns:
+    for turn, turn_is_rude in zip(responder_turns, rude_flags, strict=True):
         contributions = turn.politeness_contributions
         strategies.update(label for label in contributions if label != "lexical")
-        if is_rude(turn):
+        if turn_is_rude:
             rude_turns.append(turn.index)
         for marker in turn.markers:
             label = marker.label
