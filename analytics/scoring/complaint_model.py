@@ -1,16 +1,32 @@
-"""P(complaint) of one customer turn, the complaint intensity in [0, 1] (pure maths over matched cues)."""
+"""P(complaint) of customer turns, the complaint intensity in [0, 1] (pure maths over matched cues).
+
+Works on a batch of turns at once: cue counts are a (turns x labels) matrix over the markers component's
+labels, computed from the batch's match arrays.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 from spacy.strings import hash_string
-from spacy.tokens import Doc
 
 from analytics.scoring import resources
-from analytics.scoring.politeness_model import sigmoid
+from analytics.scoring.politeness_model import sigmoid_array
+
+INTENSIFIER = "INTENSIFIER"
+SHOUTING = "SHOUTING"
+
+
+class _LabelVectors(NamedTuple):
+    columns: dict[str, int]  # label -> its column
+    counted: np.ndarray  # cues and intensifiers: what the effective counts keep
+    negatable: np.ndarray  # single-word cues dropped after a negation
+    negative: np.ndarray  # cues that make intensifiers count
+    intensifier: int | None  # column of INTENSIFIER
+    shouting: int | None  # column of SHOUTING
 
 
 class ComplaintModel:
@@ -22,8 +38,10 @@ class ComplaintModel:
         self.shouting_free = int(config.get("shouting_free", 1))
         self.negation_window = int(config.get("negation_window", 2))
         self.negated_labels = frozenset(config.get("negated_labels", ()))
-        self._negation_hashes = frozenset(hash_string(word) for word in negations)  # compared with Token.lower
+        # Compared with the tokens' lower-case hashes (Token.lower).
+        self._negation_hashes = np.array(sorted(hash_string(word) for word in negations), dtype=np.uint64)
         self.negative_cues = tuple(config["negative_cues"])
+        self._vectors: dict[tuple[str, ...], _LabelVectors] = {}
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -31,33 +49,53 @@ class ComplaintModel:
         negations = frozenset(resources.load_lexicons().get("NEGATION", ()))
         return cls(resources.load_yaml(resources.COMPLAINT_MODEL_FILE), negations)
 
-    def effective_counts(self, doc: Doc, matches: Iterable[tuple[str, str, int, int]]) -> dict[str, int]:
-        """Cue counts after dropping negated single-word cues and the acronym allowance for caps."""
-        counts: dict[str, int] = {}
-        for label, _, start, end in matches:
-            if label not in self.cues and label != "INTENSIFIER":
-                continue
-            if label in self.negated_labels and end - start == 1 and self._negated(doc, start):
-                continue
-            counts[label] = counts.get(label, 0) + 1
-        if "SHOUTING" in counts:
-            counts["SHOUTING"] -= self.shouting_free
-            if counts["SHOUTING"] <= 0:
-                del counts["SHOUTING"]
+    def vectors(self, labels: tuple[str, ...]) -> _LabelVectors:
+        cached = self._vectors.get(labels)
+        if cached is None:
+            cues = self.cues
+            cached = self._vectors[labels] = _LabelVectors(
+                columns={label: column for column, label in enumerate(labels)},
+                counted=np.array([label in cues or label == INTENSIFIER for label in labels], dtype=bool),
+                negatable=np.array([label in self.negated_labels for label in labels], dtype=bool),
+                negative=np.array([label in self.negative_cues for label in labels], dtype=bool),
+                intensifier=labels.index(INTENSIFIER) if INTENSIFIER in labels else None,
+                shouting=labels.index(SHOUTING) if SHOUTING in labels else None,
+            )
+        return cached
+
+    def effective_counts(self, labels: tuple[str, ...], docs: np.ndarray, match_labels: np.ndarray,
+                         starts: np.ndarray, ends: np.ndarray, lower: np.ndarray, offsets: np.ndarray,
+                         selected: np.ndarray) -> np.ndarray:
+        """Cue counts (turns x labels) of the ``selected`` turns from a batch's matches (Doc, label, start and end
+        token in the batch; ``lower``: every token's lower-case hash; ``offsets``: where each Doc's tokens
+        start): a single-word cue right after a negation is dropped, and the first all-caps words are free."""
+        vectors = self.vectors(labels)
+        size = len(offsets) - 1
+        keep = selected[docs] & vectors.counted[match_labels]
+        negatable = keep & vectors.negatable[match_labels] & (ends - starts == 1)
+        if negatable.any() and len(self._negation_hashes):
+            position = np.minimum(np.searchsorted(self._negation_hashes, lower), len(self._negation_hashes) - 1)
+            negations = np.concatenate([[0], np.cumsum(self._negation_hashes[position] == lower)])
+            window_start = np.maximum(offsets[docs], starts - self.negation_window)
+            keep &= ~(negatable & (negations[starts] > negations[window_start]))
+        counts = np.bincount(docs[keep] * len(labels) + match_labels[keep],
+                             minlength=size * len(labels)).reshape(size, len(labels))
+        if vectors.shouting is not None:
+            column = counts[:, vectors.shouting]
+            np.maximum(column - self.shouting_free, 0, out=column)
         return counts
 
-    def _negated(self, doc: Doc, start: int) -> bool:
-        negations = self._negation_hashes
-        return any(doc[index].lower in negations for index in range(max(0, start - self.negation_window), start))
-
-    def score_counts(self, counts: Mapping[str, int]) -> float:
-        logit = self.intercept
+    def probabilities(self, counts: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
+        """P(complaint) of each row of effective ``counts``. The cues are added one by one in the order of the
+        configuration, so every turn's logit is the same sum, to the last bit, as a plain loop gives (the
+        weights are round numbers: a logit can be exactly 0, P exactly 0.5, the decision threshold)."""
+        vectors = self.vectors(labels)
+        logit = np.full(len(counts), self.intercept)
         for label, (weight, cap) in self.cues.items():
-            logit += weight * min(counts.get(label, 0), cap)
-        if any(counts.get(label) for label in self.negative_cues):
-            logit += self.intensifier_weight * min(counts.get("INTENSIFIER", 0), self.intensifier_cap)
-        return sigmoid(logit)
-
-    def score_matches(self, doc: Doc, matches: Iterable[tuple[str, str, int, int]]) -> tuple[float, dict[str, int]]:
-        counts = self.effective_counts(doc, matches)
-        return self.score_counts(counts), counts
+            if label in vectors.columns:
+                logit += weight * np.minimum(counts[:, vectors.columns[label]], cap)
+        if vectors.intensifier is not None:
+            negative = (counts[:, vectors.negative] > 0).any(axis=1)
+            intensifiers = np.minimum(counts[:, vectors.intensifier], self.intensifier_cap)
+            logit += np.where(negative, self.intensifier_weight * intensifiers, 0.0)
+        return sigmoid_array(logit)

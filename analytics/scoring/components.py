@@ -7,86 +7,46 @@
 - ``cxqa_politeness``: ``doc._.cxqa_politeness`` (P(polite)) and the log-odds each strategy added.
 - ``cxqa_complaint``: ``doc._.cxqa_complaint`` (P(complaint), the complaint intensity) and its cues.
 
-Importing this module registers the factories and extensions once.
+Each works on a whole batch at once in ``nlp.pipe`` (``marker_batch.py``); calling one on a single Doc is a
+batch of one. Importing this module registers the factories and extensions once.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
-from itertools import accumulate
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
-from spacy.attrs import IS_ALPHA, IS_UPPER, LENGTH, SENT_START
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
-from analytics.scoring import lexical, resources
+from analytics.scoring import resources
 from analytics.scoring.complaint_model import ComplaintModel
+from analytics.scoring.marker_batch import (
+    ALPHA_COLUMN,
+    LENGTH_COLUMN,
+    LOWER_COLUMN,
+    SENT_START_COLUMN,
+    SPEAKER_KEY,
+    STATE_KEY,
+    UPPER_COLUMN,
+    MarkerBatch,
+    TurnState,
+    state_of,
+    states_by_batch,
+    token_columns,
+)
 from analytics.scoring.patterns import as_phrases, caps_word_min_length
+from analytics.scoring.phrase_table import PhraseTable
 from analytics.scoring.politeness_model import PolitenessModel
 
+__all__ = ["SPANS_KEY", "SPEAKER_KEY", "STATE_KEY", "MarkerMatcher", "TurnState", "state_of"]
+
 SPANS_KEY = "cxqa"
-Match = tuple[str, str, int, int]  # label, pattern id, start token, end token (positions in the Doc)
-
-STATE_KEY = "cxqa"
-# A Doc may say who wrote it (``doc.user_data[SPEAKER_KEY]``: customer, agent or bot); then only the
-# dimension that applies is computed: politeness for agents and the bot, complaint for customers.
-SPEAKER_KEY = "cxqa_speaker"
-# It may also carry the text it was made from (``doc.user_data[TEXT_KEY]``), which spares rebuilding
-# ``doc.text`` from the tokens.
-TEXT_KEY = "cxqa_text"
-
-# Token attributes read in one ``to_array`` call when a component needs them: the lexical encoder's.
-COLUMNS = lexical.ATTRIBUTES
-SENT_START_COLUMN = COLUMNS.index(SENT_START)
-CAPS_COLUMNS = (IS_UPPER, IS_ALPHA, LENGTH)
-
-
-class TurnState:
-    """What the components found in one Doc (one turn), kept in ``doc.user_data[STATE_KEY]``; the ``doc._.cxqa_*``
-    extensions below are getters over it. The token attributes are read from the Doc once, when first asked
-    for (after the sentencizer); most customer turns never need them."""
-
-    __slots__ = ("doc", "speaker", "matches", "label_counts", "politeness", "politeness_contributions", "complaint",
-                 "complaint_cues", "_columns", "_sentence_ids")
-
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
-        self.speaker: str | None = doc.user_data.get(SPEAKER_KEY)
-        self.matches: list[Match] = []
-        self.label_counts: dict[str, int] = {}
-        self.politeness: float | None = None  # P(polite) in [0, 1]
-        self.politeness_contributions: dict[str, float] = {}  # label -> log-odds it added
-        self.complaint: float | None = None  # P(complaint) in [0, 1]
-        self.complaint_cues: dict[str, int] = {}  # label -> effective count
-        self._columns: np.ndarray | None = None
-        self._sentence_ids: list[int] | None = None
-
-    @property
-    def columns(self) -> np.ndarray:
-        """One row per token: ``COLUMNS``."""
-        if self._columns is None:
-            self._columns = (self.doc.to_array(list(COLUMNS)) if len(self.doc)
-                             else np.zeros((0, len(COLUMNS)), dtype=np.uint64))
-        return self._columns
-
-    @property
-    def sentence_ids(self) -> list[int]:
-        """The sentence number of each token."""
-        if self._sentence_ids is None:
-            starts = self.columns[:, SENT_START_COLUMN].tolist()
-            self._sentence_ids = list(accumulate(1 if value == 1 else 0 for value in starts))
-        return self._sentence_ids
-
-
-def state_of(doc: Doc) -> TurnState:
-    state = doc.user_data.get(STATE_KEY)
-    if state is None:
-        state = doc.user_data[STATE_KEY] = TurnState(doc)
-    return state
+NO_CONDITION, AT_SENTENCE_START, NOT_AT_SENTENCE_START = 0, 1, 2
+# Where a match came from; within a Doc matches keep this order (then the order each source found them in).
+PHRASE, TOKEN_PATTERN, CAPS_WORD, COMBINATION = 0, 1, 2, 3
 
 
 def _getter(name: str):
@@ -118,104 +78,211 @@ if not Span.has_extension("cxqa_is_question"):
 
 
 class MarkerMatcher:
-    """Matches every pattern and phrase list in one pass.
+    """Matches every pattern and phrase list in one pass over a batch.
 
-    Patterns that are plain word choices run as phrases in the PhraseMatcher (see ``patterns.py``), the rest
-    in the Matcher. Within one pattern, a match inside a longer match of the same pattern is dropped.
+    Patterns that are plain word choices are phrases (see ``patterns.py``), found for a whole batch at once by
+    ``PhraseTable`` on the tokens' lower-case forms, as spaCy's PhraseMatcher with ``attr="LOWER"`` would
+    find them; the rest would run in spaCy's Matcher, Doc by Doc (today there are none). Within one pattern,
+    a match inside a longer or earlier overlapping match of the same pattern is dropped.
     """
 
     def __init__(self, nlp: Language, spans_key: str | None = SPANS_KEY) -> None:
         self.spans_key = spans_key
         self.matcher = Matcher(nlp.vocab, validate=True)
-        self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        # match key -> (label, pattern id, required sentence start of the first token or None)
-        self._keys: dict[int, tuple[str, str, bool | None]] = {}
-        self.caps_words: list[tuple[str, str, int]] = []  # (label, pattern id, minimum length)
-        token_patterns: dict[str, list[list[dict]]] = {}
+        labels: set[str] = set()
+        pattern_ids: set[str] = set()
+        keys: dict[str, tuple[str, str, int]] = {}  # key -> (label, pattern id, sentence-start condition)
         phrases: dict[str, set[tuple[str, ...]]] = {}
+        token_patterns: dict[str, list[list[dict]]] = {}
+        caps_words: list[tuple[str, str, int]] = []  # (label, pattern id, minimum length)
         for entry in resources.load_patterns():
             label, pattern_id, pattern = entry["label"], entry["id"], entry["pattern"]
+            labels.add(label)
+            pattern_ids.add(pattern_id)
             minimum = caps_word_min_length(pattern)
             if minimum is not None:
-                self.caps_words.append((label, pattern_id, minimum))
+                caps_words.append((label, pattern_id, minimum))
                 continue
             converted = as_phrases(pattern)
             if converted is None:
-                key = f"{label}/{pattern_id}/matcher"
-                token_patterns.setdefault(key, []).append(pattern)
-                self._keys[nlp.vocab.strings.add(key)] = (label, pattern_id, None)
-            else:
-                condition, words = converted
-                key = f"{label}/{pattern_id}/{condition}"
-                phrases.setdefault(key, set()).update(words)
-                self._keys[nlp.vocab.strings.add(key)] = (label, pattern_id, condition)
-        for key, patterns in token_patterns.items():
-            self.matcher.add(key, patterns, greedy="LONGEST")
-        for key, word_lists in phrases.items():
-            self.phrase_matcher.add(key, [Doc(nlp.vocab, words=list(words)) for words in sorted(word_lists)])
+                token_patterns.setdefault(f"{label}/{pattern_id}/matcher", []).append(pattern)
+                keys[f"{label}/{pattern_id}/matcher"] = (label, pattern_id, NO_CONDITION)
+                continue
+            condition, words = converted
+            key = f"{label}/{pattern_id}/{condition}"
+            phrases.setdefault(key, set()).update(words)
+            keys[key] = (label, pattern_id, {None: NO_CONDITION, True: AT_SENTENCE_START,
+                                            False: NOT_AT_SENTENCE_START}[condition])
+        lexicon_phrases: dict[str, list[Doc]] = {}
         for label, lexicon in resources.load_lexicons().items():
+            labels.add(label)
+            pattern_ids.add("lexicon")
             key = f"{label}/lexicon/None"
-            self.phrase_matcher.add(key, list(nlp.tokenizer.pipe(lexicon)))
-            self._keys[nlp.vocab.strings.add(key)] = (label, "lexicon", None)
+            keys[key] = (label, "lexicon", NO_CONDITION)
+            lexicon_phrases[key] = list(nlp.tokenizer.pipe(lexicon))
         self.combinations = [(rule["label"], rule["id"], rule["first"], rule["then"])
                              for rule in resources.load_combinations()]
-        shortest = min((minimum for _, _, minimum in self.caps_words), default=1)
-        self._caps_run = re.compile(f"[A-Z]{{{max(shortest, 1)}}}")
+        for label, rule_id, first, then in self.combinations:
+            labels.update((label, first, then))
+            pattern_ids.add(rule_id)
+        self.labels: tuple[str, ...] = tuple(sorted(labels))
+        self.patterns: tuple[str, ...] = tuple(sorted(pattern_ids))
+        label_index = {label: number for number, label in enumerate(self.labels)}
+        pattern_index = {pattern: number for number, pattern in enumerate(self.patterns)}
+        self._label_index = label_index
+        # Per key number: its label, pattern and condition, and its rank by the key's string hash (the order in
+        # which matches of different patterns at one position are listed, as spaCy's matchers list them).
+        names = list(keys)
+        self._key_labels = np.array([label_index[keys[name][0]] for name in names], dtype=np.int64)
+        self._key_patterns = np.array([pattern_index[keys[name][1]] for name in names], dtype=np.int64)
+        self._key_conditions = np.array([keys[name][2] for name in names], dtype=np.int64)
+        hashes = [nlp.vocab.strings.add(name) for name in names]
+        self._key_ranks = np.argsort(np.argsort(np.array(hashes, dtype=np.uint64))).astype(np.int64)
+        self._matcher_keys = {hashes[number]: number for number, name in enumerate(names) if name in token_patterns}
+        key_number = {name: number for number, name in enumerate(names)}
+        vocab = nlp.vocab
+        lower_of: dict[str, int] = {}
+
+        def lower_hashes(words: tuple[str, ...]) -> list[int]:
+            for word in words:
+                if word not in lower_of:
+                    lower_of[word] = vocab[word].lower
+            return [lower_of[word] for word in words]
+
+        entries = [(key_number[key], lower_hashes(words)) for key, word_lists in phrases.items()
+                   for words in sorted(word_lists)]
+        entries += [(key_number[key], doc.to_array("LOWER").tolist()) for key, docs in lexicon_phrases.items()
+                    for doc in docs]
+        self.table = PhraseTable(entries)
+        for key, patterns in token_patterns.items():
+            self.matcher.add(key, patterns, greedy="LONGEST")
+        self.caps_words = [(label_index[label], pattern_index[pattern_id], minimum)
+                           for label, pattern_id, minimum in caps_words]
+        self._combination_indices = [(label_index[label], pattern_index[rule_id], label_index[first],
+                                      label_index[then]) for label, rule_id, first, then in self.combinations]
 
     def __call__(self, doc: Doc) -> Doc:
-        keys = self._keys
-        state = state_of(doc)
-        matches, counts = state.matches, state.label_counts
-        last_key, last_end = -1, -1
-        # Sorted by (key, start, end): an overlapping later match of the same pattern is the same marker.
-        for match_id, start, end in sorted(self.phrase_matcher(doc)):
-            if match_id == last_key and start < last_end:
-                continue
-            label, pattern_id, condition = keys[match_id]
-            if condition is not None and (doc[start].is_sent_start is True) != condition:
-                continue
-            last_key, last_end = match_id, end
-            matches.append((label, pattern_id, start, end))
-            counts[label] = counts.get(label, 0) + 1
-        if len(self.matcher):
-            for match_id, start, end in self.matcher(doc):
-                label, pattern_id, _ = keys[match_id]
-                matches.append((label, pattern_id, start, end))
-                counts[label] = counts.get(label, 0) + 1
-        if self.caps_words and self._may_have_caps(doc.user_data.get(TEXT_KEY) or doc.text):
-            rows = doc.to_array(list(CAPS_COLUMNS))
-            upper_words = (rows[:, 0] == 1) & (rows[:, 1] == 1)
-            for label, pattern_id, minimum in self.caps_words:
-                for index in np.flatnonzero(upper_words & (rows[:, 2] >= minimum)).tolist():
-                    matches.append((label, pattern_id, index, index + 1))
-                    counts[label] = counts.get(label, 0) + 1
-        for label, rule_id, first, then in self.combinations:
-            if counts.get(first) and counts.get(then):
-                for combined in self._combine(matches, state.sentence_ids, first, then):
-                    matches.append((label, rule_id, *combined))
-                    counts[label] = counts.get(label, 0) + 1
-        if self.spans_key:
-            doc.spans[self.spans_key] = _spans(doc)
+        self._match([doc])
         return doc
 
-    def _may_have_caps(self, text: str) -> bool:
-        """False only when no token can be an all-caps word of the shortest caps length: an ASCII text without
-        that many capitals in a row (a cheap test that spares reading the token arrays of most turns)."""
-        return not text.isascii() or self._caps_run.search(text) is not None
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        for batch in minibatch(docs, batch_size):
+            self._match(batch)
+            yield from batch
+
+    def _match(self, docs: Sequence[Doc]) -> None:
+        columns, offsets = token_columns(docs)
+        doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), np.diff(offsets))
+        parts = [self._phrase_matches(columns, doc_of)]
+        if len(self.matcher):
+            parts.append(self._token_pattern_matches(docs, offsets))
+        if self.caps_words:
+            parts.append(self._caps_matches(columns, doc_of))
+        batch = MarkerBatch(self.labels, self.patterns, [doc.user_data.get(SPEAKER_KEY) for doc in docs], columns,
+                            offsets)
+        batch.set_matches(*_in_doc_order(parts))
+        for label, rule_id, first, then in self._combination_indices:
+            found = self._combine(batch, label, rule_id, first, then)
+            if found is not None:
+                so_far = (batch.match_docs, batch.match_labels, batch.match_patterns, batch.starts, batch.ends,
+                          np.full(len(batch.starts), PHRASE, dtype=np.int64))
+                batch.set_matches(*_in_doc_order([so_far, found]))
+        for number, doc in enumerate(docs):
+            doc.user_data[STATE_KEY] = TurnState(batch, number)
+        if self.spans_key:
+            for doc in docs:
+                doc.spans[self.spans_key] = _spans(doc)
+
+    def _phrase_matches(self, columns: np.ndarray, doc_of: np.ndarray) -> tuple[np.ndarray, ...]:
+        hits = self.table.find(columns[:, LOWER_COLUMN], doc_of)
+        keys, starts = hits.keys, hits.starts
+        ends = starts + hits.lengths
+        conditions = self._key_conditions[keys]
+        at_start = columns[starts, SENT_START_COLUMN] == 1
+        wanted = (conditions == NO_CONDITION) | (at_start == (conditions == AT_SENTENCE_START))
+        keys, starts, ends = keys[wanted], starts[wanted], ends[wanted]
+        docs = doc_of[starts]
+        order = np.lexsort((ends, starts, self._key_ranks[keys], docs))
+        keys, starts, ends, docs = keys[order], starts[order], ends[order], docs[order]
+        kept = _without_overlaps(docs, keys, starts, ends)
+        keys, starts, ends, docs = keys[kept], starts[kept], ends[kept], docs[kept]
+        return (docs, self._key_labels[keys], self._key_patterns[keys], starts, ends,
+                np.full(len(keys), PHRASE, dtype=np.int64))
+
+    def _token_pattern_matches(self, docs: Sequence[Doc], offsets: np.ndarray) -> tuple[np.ndarray, ...]:
+        found = [(number, self._matcher_keys[match_id], start + int(offsets[number]), end + int(offsets[number]))
+                 for number, doc in enumerate(docs) for match_id, start, end in self.matcher(doc)]
+        numbers, keys, starts, ends = (np.array(values, dtype=np.int64).reshape(-1) for values in
+                                       (zip(*found, strict=True) if found else ([], [], [], [])))
+        return (numbers, self._key_labels[keys], self._key_patterns[keys], starts, ends,
+                np.full(len(keys), TOKEN_PATTERN, dtype=np.int64))
+
+    def _caps_matches(self, columns: np.ndarray, doc_of: np.ndarray) -> tuple[np.ndarray, ...]:
+        upper_words = (columns[:, UPPER_COLUMN] == 1) & (columns[:, ALPHA_COLUMN] == 1)
+        positions, labels, patterns = [], [], []
+        for label, pattern, minimum in self.caps_words:
+            found = np.flatnonzero(upper_words & (columns[:, LENGTH_COLUMN] >= minimum))
+            positions.append(found)
+            labels.append(np.full(len(found), label, dtype=np.int64))
+            patterns.append(np.full(len(found), pattern, dtype=np.int64))
+        starts = np.concatenate(positions)
+        return (doc_of[starts], np.concatenate(labels), np.concatenate(patterns), starts, starts + 1,
+                np.full(len(starts), CAPS_WORD, dtype=np.int64))
 
     @staticmethod
-    def _combine(matches: list[Match], sentence_ids: list[int], first: str, then: str) -> list[tuple[int, int]]:
-        """(start, end) from each ``first`` marker to the nearest ``then`` marker after it in its sentence."""
-        found = []
-        thens = sorted((start, end) for label, _, start, end in matches if label == then)
-        for label, _, start, end in matches:
-            if label != first:
-                continue
-            for then_start, then_end in thens:
-                if then_start >= end and sentence_ids[then_start] == sentence_ids[start]:
-                    found.append((start, then_end))
-                    break
-        return found
+    def _combine(batch: MarkerBatch, label: int, rule_id: int, first: int, then: int) -> tuple[np.ndarray, ...] | None:
+        """From each ``first`` marker to the nearest ``then`` marker after it in its sentence, as new matches."""
+        found: list[tuple[int, int, int]] = []
+        for number in np.flatnonzero((batch.counts[:, first] > 0) & (batch.counts[:, then] > 0)).tolist():
+            low, high = batch.match_offsets[number], batch.match_offsets[number + 1]
+            labels = batch.match_labels[low:high].tolist()
+            starts, ends = batch.starts[low:high].tolist(), batch.ends[low:high].tolist()
+            thens = sorted((start, end) for kind, start, end in zip(labels, starts, ends, strict=True) if kind == then)
+            sentence_of = batch.sentence_of
+            for kind, start, end in zip(labels, starts, ends, strict=True):
+                if kind != first:
+                    continue
+                for then_start, then_end in thens:
+                    if then_start >= end and sentence_of[then_start] == sentence_of[start]:
+                        found.append((number, start, then_end))
+                        break
+        if not found:
+            return None
+        numbers, starts_, ends_ = (np.array(values, dtype=np.int64) for values in zip(*found, strict=True))
+        return (numbers, np.full(len(found), label, dtype=np.int64), np.full(len(found), rule_id, dtype=np.int64),
+                starts_, ends_, np.full(len(found), COMBINATION, dtype=np.int64))
+
+
+def _without_overlaps(docs: np.ndarray, keys: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Which matches to keep, sorted by (Doc, key, start, end): a match that starts before the end of the last
+    kept match of the same key in the same Doc is dropped. Only groups with an overlap need the loop."""
+    keep = np.ones(len(keys), dtype=bool)
+    if len(keys) < 2:
+        return keep
+    same = (docs[1:] == docs[:-1]) & (keys[1:] == keys[:-1])
+    overlapping = np.flatnonzero(same & (starts[1:] < ends[:-1])) + 1
+    if not len(overlapping):
+        return keep
+    group_starts = np.flatnonzero(np.concatenate([[True], ~same]))
+    group_ends = np.append(group_starts[1:], len(keys))
+    groups = np.unique(np.searchsorted(group_starts, overlapping, side="right") - 1)
+    start_list, end_list = starts.tolist(), ends.tolist()
+    for group in groups.tolist():
+        last_end = -1
+        for index in range(int(group_starts[group]), int(group_ends[group])):
+            if start_list[index] < last_end:
+                keep[index] = False
+            else:
+                last_end = end_list[index]
+    return keep
+
+
+def _in_doc_order(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """The parts' matches (docs, labels, patterns, starts, ends, source) as one set sorted by Doc, then source,
+    then the order within their part."""
+    docs, labels, patterns, starts, ends, sources = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.lexsort((np.arange(len(docs)), sources, docs))
+    return docs[order], labels[order], patterns[order], starts[order], ends[order]
 
 
 @Language.factory("cxqa_markers", default_config={"spans_key": SPANS_KEY})
@@ -224,34 +291,34 @@ def make_markers(nlp: Language, name: str, spans_key: str | None) -> MarkerMatch
 
 
 class PolitenessComponent:
-    """P(polite) of each Doc not written by a customer. In ``pipe`` the lexical n-grams of a whole batch are
-    computed at once with numpy."""
+    """P(polite) of each Doc not written by a customer, for a whole batch at once."""
 
     def __init__(self, model: PolitenessModel) -> None:
         self.model = model
 
     def __call__(self, doc: Doc) -> Doc:
-        self._score([state_of(doc)])
+        self._score([doc])
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
         for batch in minibatch(docs, batch_size):
-            self._score([state_of(doc) for doc in batch])
+            self._score(batch)
             yield from batch
 
-    def _score(self, states: list[TurnState]) -> None:
-        states = [state for state in states if state.speaker != "customer"]
-        if not states:
-            return
-        bounds, position = [], 0
-        for state in states:
-            bounds.append((position, position + len(state.doc)))
-            position += len(state.doc)
-        columns = np.concatenate([state.columns for state in states])
-        owners, codes = self.model.encoder.codes_by_turn(columns, bounds)
-        lexical = self.model.lexical_logits(owners, codes, len(states)).tolist()
-        for state, turn_lexical in zip(states, lexical, strict=True):
-            state.politeness, state.politeness_contributions = self.model.score(state.label_counts, turn_lexical)
+    def _score(self, docs: Sequence[Doc]) -> None:
+        for batch, numbers in states_by_batch(docs):
+            rows = np.array([number for number in numbers if batch.speakers[number] != "customer"], dtype=np.int64)
+            if not len(rows):
+                continue
+            bounds = list(zip(batch.offsets[rows].tolist(), batch.offsets[rows + 1].tolist(), strict=True))
+            owners, codes = self.model.encoder.codes_by_turn(batch.columns, bounds)
+            lexical = self.model.lexical_logits(owners, codes, len(rows))
+            probabilities, contributions, lexical_part, contributing = self.model.score_counts(
+                batch.counts[rows], lexical, batch.labels)
+            batch.politeness[rows] = probabilities
+            batch.contributions[rows] = contributions
+            batch.lexical[rows] = lexical_part
+            batch.contributing = contributing
 
 
 @Language.factory("cxqa_politeness")
@@ -266,11 +333,27 @@ class ComplaintComponent:
         self.model = model
 
     def __call__(self, doc: Doc) -> Doc:
-        state = state_of(doc)
-        if state.speaker in ("agent", "bot"):
-            return doc
-        state.complaint, state.complaint_cues = self.model.score_matches(doc, state.matches)
+        self._score([doc])
         return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        for batch in minibatch(docs, batch_size):
+            self._score(batch)
+            yield from batch
+
+    def _score(self, docs: Sequence[Doc]) -> None:
+        for batch, numbers in states_by_batch(docs):
+            rows = np.array([number for number in numbers if batch.speakers[number] not in ("agent", "bot")],
+                            dtype=np.int64)
+            if not len(rows):
+                continue
+            selected = np.zeros(len(batch), dtype=bool)
+            selected[rows] = True
+            counts = self.model.effective_counts(
+                batch.labels, batch.match_docs, batch.match_labels, batch.starts, batch.ends,
+                batch.columns[:, LOWER_COLUMN], batch.offsets, selected)
+            batch.cue_counts[rows] = counts[rows]
+            batch.complaint[rows] = self.model.probabilities(counts[rows], batch.labels)
 
 
 @Language.factory("cxqa_complaint")

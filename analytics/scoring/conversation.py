@@ -13,12 +13,12 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from analytics.scoring.components import SPEAKER_KEY, TEXT_KEY
 from analytics.scoring.deescalation import score_deescalation
 from analytics.scoring.efficiency import score_efficiency
+from analytics.scoring.marker_batch import SPEAKER_KEY
 from analytics.scoring.politeness import score_politeness
 from analytics.scoring.resources import scorer_version
-from analytics.scoring.turns import analyze_turn
+from analytics.scoring.turns import analyze_docs
 from analytics.scoring.types import ConversationInput, ConversationScores, TurnAnalysis, TurnInput
 
 # Longer turns are scored on their first MAX_TURN_CHARS characters (a pasted log is not more polite).
@@ -84,7 +84,8 @@ class Scorer:
                  for index, turn in enumerate(conversation.turns)]
         docs = self.nlp.pipe((self._make_doc(text, turn.speaker) for turn, _, text in turns),
                              batch_size=self.batch_size)
-        analyses = [analyze_turn(doc, turn, index, text) for doc, (turn, index, text) in zip(docs, turns, strict=True)]
+        analyses = analyze_docs(list(docs), [turn for turn, _, _ in turns], [index for _, index, _ in turns],
+                                [text for _, _, text in turns])
         results, position = [], 0
         for conversation in chunk:
             count = len(conversation.turns)
@@ -95,7 +96,6 @@ class Scorer:
     def _make_doc(self, text: str, speaker: str) -> Doc:
         doc = self.nlp.make_doc(text)
         doc.user_data[SPEAKER_KEY] = speaker  # the components then compute only what applies
-        doc.user_data[TEXT_KEY] = text
         return doc
 
     def score(self, conversation: Any) -> ConversationScores:

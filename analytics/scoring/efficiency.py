@@ -4,13 +4,34 @@ caller, who can see the customer's other conversations)."""
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from analytics.scoring import resources
 from analytics.scoring.types import ConversationInput, DimensionResult, TurnAnalysis, evidence_item
+
+CUSTOMER = "customer"
+
+
+class _Config:
+    """``efficiency.yml``, read once into the shapes the scoring wants."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.points = {str(name): float(value) for name, value in data["points"].items()}
+        self.first_response = {str(channel): (float(target["good"]), float(target["poor"]))
+                               for channel, target in data["first_response_seconds"].items()}
+        self.handle = {str(channel): (float(target["good"]), float(target["poor"]))
+                       for channel, target in data["handle_seconds"].items()}
+        self.repeated_question_penalty = float(data["repeated_question_penalty"])
+        self.transfer_penalty = float(data["transfer_penalty"])
+        self.free_transfers = int(data["free_transfers"])
+
+
+@lru_cache(maxsize=1)
+def _config() -> _Config:
+    return _Config(resources.load_yaml(resources.EFFICIENCY_FILE))
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
@@ -19,22 +40,31 @@ def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
     return max(0.0, (later - earlier).total_seconds())
 
 
+def _median(values: list[float]) -> float:
+    """``statistics.median``, without its overhead."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def resolution(conversation: ConversationInput, turns: Sequence[TurnAnalysis]) -> tuple[bool, str, list[dict]]:
     """(resolved, basis, evidence). The import's outcome wins; else the customer's confirmation that is not
     followed by a reopening; else a concrete remedy with no reopening after it."""
     if conversation.resolved_outcome is not None:
         return conversation.resolved_outcome, "outcome", []
-    last_reopen = max((turn.index for turn in turns if turn.speaker == "customer" and turn.has("REOPEN")),
-                      default=-1)
+    last_reopen = -1
+    for turn in turns:  # label_counts holds only the labels that occurred
+        if turn.speaker == CUSTOMER and "REOPEN" in turn.label_counts:
+            last_reopen = turn.index
     for turn in reversed(turns):
         if turn.index <= last_reopen:
             break
-        if turn.speaker == "customer" and turn.has("CONFIRMATION"):
+        if turn.speaker == CUSTOMER and "CONFIRMATION" in turn.label_counts:
             return True, "confirmation", [evidence_item(turn, m) for m in turn.markers_of("CONFIRMATION")]
     for turn in reversed(turns):
         if turn.index <= last_reopen:
             break
-        if turn.speaker != "customer" and turn.has("REMEDY"):
+        if turn.speaker != CUSTOMER and "REMEDY" in turn.label_counts:
             return True, "remedy", [evidence_item(turn, m) for m in turn.markers_of("REMEDY")]
     evidence = []
     if last_reopen >= 0:
@@ -50,19 +80,20 @@ def response_times(turns: Sequence[TurnAnalysis]) -> tuple[float | None, float |
     waiting_since: datetime | None = None
     waiting = False
     for turn in turns:
-        if turn.speaker == "customer":
+        if turn.speaker == CUSTOMER:
             if not waiting:
                 waiting, waiting_since = True, turn.ts
             continue
         if waiting:
-            wait = _seconds(turn.ts, waiting_since)
-            if first_response is None and wait is not None:
-                first_response = wait
-            if turn.speaker == "agent" and wait is not None:
-                agent_waits.append(wait)
             waiting = False
-    median = statistics.median(agent_waits) if agent_waits else None
-    return first_response, median
+            if turn.ts is None or waiting_since is None:
+                continue
+            wait = max(0.0, (turn.ts - waiting_since).total_seconds())
+            if first_response is None:
+                first_response = wait
+            if turn.speaker == "agent":
+                agent_waits.append(wait)
+    return first_response, _median(agent_waits) if agent_waits else None
 
 
 def repeated_questions(turns: Sequence[TurnAnalysis]) -> tuple[int, list[dict]]:
@@ -83,50 +114,60 @@ def repeated_questions(turns: Sequence[TurnAnalysis]) -> tuple[int, list[dict]]:
 
 def transfers(turns: Sequence[TurnAnalysis]) -> tuple[int, list[dict]]:
     """Handoffs between responders (bot -> agent, agent A -> agent B), or announced transfers."""
-    responders = [(turn.speaker, turn.agent_id) for turn in turns if turn.speaker != "customer"]
-    changes = sum(1 for before, after in zip(responders, responders[1:], strict=False) if before != after)
-    announced = [turn for turn in turns if turn.speaker != "customer" and turn.has("TRANSFER")]
-    evidence = [evidence_item(turn, m) for turn in announced for m in turn.markers_of("TRANSFER")]
-    return max(changes, len(announced)), evidence
+    changes = 0
+    previous = None
+    evidence = []
+    announced = 0
+    for turn in turns:
+        if turn.speaker == CUSTOMER:
+            continue
+        responder = (turn.speaker, turn.agent_id)
+        if previous is not None and responder != previous:
+            changes += 1
+        previous = responder
+        if "TRANSFER" in turn.label_counts:
+            announced += 1
+            evidence += [evidence_item(turn, m) for m in turn.markers_of("TRANSFER")]
+    return max(changes, announced), evidence
 
 
-def _linear(value: float | None, target: dict[str, float]) -> float | None:
+def _linear(value: float | None, target: tuple[float, float]) -> float | None:
     if value is None:
         return None
-    good, poor = float(target["good"]), float(target["poor"])
+    good, poor = target
     return max(0.0, min(1.0, (poor - value) / (poor - good)))
 
 
-def _target(config: dict[str, Any], key: str, channel: str | None) -> dict[str, float]:
-    table = config[key]
-    return table.get(channel or "default", table["default"])
-
-
 def score_efficiency(conversation: ConversationInput, turns: Sequence[TurnAnalysis]) -> DimensionResult:
-    config: dict[str, Any] = resources.load_yaml("efficiency.yml")
+    config = _config()
     resolved, basis, evidence = resolution(conversation, turns)
     first_response, median_agent = response_times(turns)
-    stamps = [turn.ts for turn in turns if turn.ts is not None]
-    start = conversation.started_at or (min(stamps) if stamps else None)
-    end = conversation.ended_at or (max(stamps) if stamps else None)
+    start, end = conversation.started_at, conversation.ended_at
+    if not start or not end:
+        stamps = [turn.ts for turn in turns if turn.ts is not None]
+        start = start or (min(stamps) if stamps else None)
+        end = end or (max(stamps) if stamps else None)
     handle = _seconds(end, start)
     repeats, repeat_evidence = repeated_questions(turns)
     transfer_count, transfer_evidence = transfers(turns)
     evidence += repeat_evidence + transfer_evidence
     fcr = conversation.first_contact_resolution
+    channel = conversation.channel or "default"
     components: dict[str, float | None] = {
         "resolved": 1.0 if resolved else 0.0,
         "first_contact_resolution": None if fcr is None else float(fcr),
-        "first_response": _linear(first_response, _target(config, "first_response_seconds", conversation.channel)),
-        "handle_time": _linear(handle, _target(config, "handle_seconds", conversation.channel)),
-        "repeated_questions": max(0.0, 1.0 - float(config["repeated_question_penalty"]) * repeats),
-        "transfers": max(0.0, 1.0 - float(config["transfer_penalty"])
-                         * max(0, transfer_count - int(config["free_transfers"]))),
+        "first_response": _linear(first_response, config.first_response.get(channel, config.first_response["default"])),
+        "handle_time": _linear(handle, config.handle.get(channel, config.handle["default"])),
+        "repeated_questions": max(0.0, 1.0 - config.repeated_question_penalty * repeats),
+        "transfers": max(0.0, 1.0 - config.transfer_penalty * max(0, transfer_count - config.free_transfers)),
     }
-    points = config["points"]
-    known = {name: value for name, value in components.items() if value is not None}
-    total = sum(float(points[name]) for name in known)
-    value = 100 * sum(float(points[name]) * part for name, part in known.items()) / total if total else None
+    points = config.points
+    total = weighted = 0.0
+    for name, part in components.items():
+        if part is not None:
+            total += points[name]
+            weighted += points[name] * part
+    value = 100 * weighted / total if total else None
     details = {
         "resolved": resolved,
         "resolved_basis": basis,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from analytics.scoring import resources
-from analytics.scoring.types import DimensionResult, Marker, TurnAnalysis, evidence_item
+from analytics.scoring.types import DimensionResult, Marker, TurnAnalysis
 
 
 class _Config:
@@ -42,37 +42,47 @@ def floored(turn: TurnAnalysis, rude: bool) -> float:
 
 def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
     config = _config()
-    responder_turns = [turn for turn in turns if turn.speaker != "customer" and turn.text.strip()]
+    rude_labels, minor_labels, minor_factor = config.rude, config.minor, config.minor_rank_factor
+    # text.strip() is non-empty exactly when the text is not empty and not all whitespace
+    responder_turns = [turn for turn in turns if turn.speaker != "customer" and turn.text and not turn.text.isspace()]
     if not responder_turns:
         return DimensionResult(None, {"reason": "no agent or bot turn"}, [])
-    rude_flags = [is_rude(turn) for turn in responder_turns]
-    values = [floored(turn, rude) for turn, rude in zip(responder_turns, rude_flags, strict=True)]
+    rude_flags = [not rude_labels.isdisjoint(turn.label_counts) for turn in responder_turns]
+    floor = config.neutral_floor
+    values = [(0.5 if turn.politeness is None else turn.politeness) if rude else
+              max(0.5 if turn.politeness is None else turn.politeness, floor)
+              for turn, rude in zip(responder_turns, rude_flags, strict=True)]  # as ``floored``
     mean, minimum = sum(values) / len(values), min(values)
     value = 100 * (config.mean_weight * mean + config.min_weight * minimum)
-    strategies: Counter[str] = Counter()
+    strategies: dict[str, int] = {}
     rude_turns = []
     candidates: list[tuple[float, TurnAnalysis, Marker, float]] = []  # evidence items are built for the kept ones
     for turn, turn_is_rude in zip(responder_turns, rude_flags, strict=True):
         contributions = turn.politeness_contributions
-        strategies.update(label for label in contributions if label != "lexical")
+        for label in contributions:
+            if label != "lexical":
+                strategies[label] = strategies.get(label, 0) + 1
         if turn_is_rude:
             rude_turns.append(turn.index)
         for marker in turn.markers:
             label = marker.label
             weight = contributions.get(label)
-            rude = label in config.rude
-            if weight is None:
-                if not rude:
-                    continue
-                weight = -1.0
-            rank = 1e6 if rude else abs(weight)
-            if label in config.minor:
-                rank *= config.minor_rank_factor
+            if label in rude_labels:
+                if weight is None:
+                    weight = -1.0
+                rank = 1e6
+            elif weight is None:
+                continue
+            else:
+                rank = abs(weight)
+            if label in minor_labels:
+                rank *= minor_factor
             candidates.append((rank, turn, marker, weight))
-    candidates.sort(key=lambda candidate: -candidate[0])  # stable: equal ranks keep their order
-    evidence = sorted((evidence_item(turn, marker, effect=round(weight, 3))
-                       for _, turn, marker, weight in candidates[: config.max_evidence]),
-                      key=lambda item: (item["turn"], item["start"]))
+    candidates.sort(key=_RANK, reverse=True)  # stable: equal ranks keep their order
+    evidence = [{"turn": turn.index, "speaker": turn.speaker, "label": marker.label, "pattern": marker.pattern,
+                 "start": marker.start, "end": marker.end, "text": marker.text, "effect": round(weight, 3)}
+                for _, turn, marker, weight in candidates[: config.max_evidence]]
+    evidence.sort(key=_TURN_AND_START)
     details = {
         "turns": [{"turn": turn.index, "speaker": turn.speaker, "p_polite": round(turn.politeness or 0.0, 4),
                    "counted": round(turn_value, 4)} for turn, turn_value in zip(responder_turns, values, strict=True)],
@@ -82,3 +92,7 @@ def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
         "strategies": dict(sorted(strategies.items())),
     }
     return DimensionResult(round(value, 2), details, evidence)
+
+
+_RANK = itemgetter(0)
+_TURN_AND_START = itemgetter("turn", "start")

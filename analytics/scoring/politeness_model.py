@@ -26,6 +26,12 @@ def sigmoid(value: float) -> float:
     return exp / (1.0 + exp)
 
 
+def sigmoid_array(values: np.ndarray) -> np.ndarray:
+    """``sigmoid`` of each value, in the same overflow-free form."""
+    exp = np.exp(-np.abs(values))
+    return np.where(values >= 0, 1.0 / (1.0 + exp), exp / (1.0 + exp))
+
+
 def strategy_vector(counts: Mapping[str, int], labels: tuple[str, ...]) -> list[float]:
     """The strategy features as the model reads them: log(1 + count)."""
     return [math.log1p(counts.get(label, 0)) for label in labels]
@@ -55,6 +61,7 @@ class PolitenessModel:
         self._lexical_idf_squared = np.array([float(pair[1]) ** 2 for pair in lexical.values()],
                                              dtype=np.float64)[order]
         self.service_weights = {str(label): float(weight) for label, weight in service_weights.items()}
+        self._label_weights: dict[tuple[str, ...], tuple[np.ndarray, ...]] = {}
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -75,17 +82,28 @@ class PolitenessModel:
         norms = np.sqrt(np.bincount(owners, weights=self._lexical_idf_squared[position], minlength=count))
         return np.divide(weights, norms, out=np.zeros(count), where=norms > 0)
 
-    def score(self, counts: Mapping[str, int], lexical: float) -> tuple[float, dict[str, float]]:
-        """P(polite) and the log-odds each present strategy or move added (before calibration scaling), from the
-        turn's marker counts and its lexical log-odds (``lexical_logits``)."""
-        strategy_part = {label: math.log1p(count) * self.strategy_weights[label]
-                         for label, count in counts.items() if count and label in self.strategy_weights}
-        fitted_logit = self.intercept + sum(strategy_part.values()) + lexical
-        logit = self.slope * fitted_logit + self.offset
-        contributions = {label: self.slope * weight for label, weight in strategy_part.items()}
-        for label, weight in self.service_weights.items():
-            if counts.get(label):
-                logit += weight
-                contributions[label] = weight
-        contributions["lexical"] = self.slope * lexical
-        return sigmoid(logit), contributions
+    def label_weights(self, labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For counts over ``labels``: the fitted weight of each (0 if none), the service log-odds of each (0 if
+        none), which are service moves, and which the model reads at all."""
+        cached = self._label_weights.get(labels)
+        if cached is None:
+            strategy = np.array([self.strategy_weights.get(label, 0.0) for label in labels])
+            service = np.array([self.service_weights.get(label, 0.0) for label in labels])
+            is_service = np.array([label in self.service_weights for label in labels], dtype=bool)
+            read = is_service | np.array([label in self.strategy_weights for label in labels], dtype=bool)
+            cached = self._label_weights[labels] = (strategy, service, is_service, read)
+        return cached
+
+    def score_counts(self, counts: np.ndarray, lexical: np.ndarray,
+                     labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """P(polite) of each row of marker ``counts`` (turns x ``labels``) with its lexical log-odds
+        (``lexical_logits``). Also: the log-odds each label adds (fitted ones scaled by the calibration slope;
+        service moves as they are, added after calibration), the lexical log-odds as added, and which labels
+        the model reads (a label contributes to a turn where it is read and present)."""
+        strategy_weights, service_weights, is_service, read = self.label_weights(labels)
+        strategy_part = np.log1p(counts) * strategy_weights
+        present = counts > 0
+        logit = self.slope * (self.intercept + strategy_part.sum(axis=1) + lexical) + self.offset
+        logit += (present * service_weights).sum(axis=1)
+        contributions = np.where(is_service, service_weights, self.slope * strategy_part)
+        return sigmoid_array(logit), contributions, self.slope * lexical, read

@@ -1,21 +1,46 @@
-"""From a processed Doc to a TurnAnalysis: the markers, P(polite) or P(complaint), and asked-for information."""
+"""From processed Docs to TurnAnalysis objects: the markers, P(polite) or P(complaint), and asked-for information.
+
+A batch of Docs is analysed at once from the components' arrays (``marker_batch.py``): which markers matter
+for the speaker, their character offsets, and the sentences in which an agent asked for information.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from operator import itemgetter
+from collections.abc import Sequence
+from functools import lru_cache, partial
 
+import numpy as np
+from spacy.strings import hash_string
 from spacy.tokens import Doc
 
 from analytics.scoring import resources
-from analytics.scoring.components import STATE_KEY, TurnState, state_of
+from analytics.scoring.marker_batch import (
+    IDX_COLUMN,
+    LENGTH_COLUMN,
+    LOWER_COLUMN,
+    STATE_KEY,
+    MarkerBatch,
+    states_by_batch,
+)
 from analytics.scoring.types import Marker, TurnAnalysis, TurnInput
+
+ASK = "ASK"
+# Made straight from a tuple of their fields (what a named tuple's own constructor does, in a fraction of the time).
+_new_marker = partial(tuple.__new__, Marker)
+_new_analysis = partial(tuple.__new__, TurnAnalysis)
+
+
+@lru_cache(maxsize=8)
+def _names(names: tuple[str, ...]) -> np.ndarray:
+    """``names`` as an array, to look many up at once by number."""
+    return np.array(names, dtype=object)
 
 
 @lru_cache(maxsize=1)
-def _request_words() -> frozenset[str]:
+def _request_hashes() -> frozenset[int]:
     """A sentence asks for information when it is a question or carries one of these (efficiency.yml)."""
-    return frozenset(str(word).lower() for word in resources.load_yaml("efficiency.yml")["request_words"])
+    words = resources.load_yaml("efficiency.yml")["request_words"]
+    return frozenset(hash_string(str(word).lower()) for word in words)
 
 
 @lru_cache(maxsize=1)
@@ -28,63 +53,123 @@ def _relevant_labels() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(responder), frozenset(customer)
 
 
-_BY_POSITION = itemgetter(2, 3)  # a match's start and end token
+@lru_cache(maxsize=4)
+def _wanted(labels: tuple[str, ...]) -> np.ndarray:
+    """Row 0: which of ``labels`` matter in a responder's turn; row 1: in a customer's."""
+    responder, customer = _relevant_labels()
+    return np.array([[label in responder for label in labels], [label in customer for label in labels]], dtype=bool)
 
 
-def _sentence_bounds(sentence_ids: list[int], token: int) -> tuple[int, int]:
-    number = sentence_ids[token]
-    start = token
-    while start > 0 and sentence_ids[start - 1] == number:
-        start -= 1
-    end = token
-    while end < len(sentence_ids) and sentence_ids[end] == number:
-        end += 1
-    return start, end
+def _row_dicts(matrix: np.ndarray, labels: tuple[str, ...], count: int) -> list[dict]:
+    """One {label: value} per row of ``matrix`` (turns x labels) with the row's non-zero entries."""
+    dicts: list[dict] = [{} for _ in range(count)]
+    rows, columns = np.nonzero(matrix)
+    for row, column, value in zip(rows.tolist(), columns.tolist(), matrix[rows, columns].tolist(), strict=True):
+        dicts[row][labels[column]] = value
+    return dicts
 
 
-def _asked(state: TurnState, asks: list[tuple[str, int]]) -> tuple[str, ...]:
-    """The information slots an ASK marker names in a sentence that asks (a question, or a request)."""
+def _asked(batch: MarkerBatch, text: str, asks: list[tuple[str, int]]) -> tuple[str, ...]:
+    """The information slots that ASK markers (slot, batch position of the marker's first token) name in a
+    sentence that asks: a question (it ends with "?"), or one holding a request word."""
+    columns = batch.columns
     slots: list[str] = []
-    for slot, token in asks:
+    for slot, position in asks:
         if slot in slots:
             continue
-        start, end = _sentence_bounds(state.sentence_ids, token)
-        sentence = state.doc[start:end]
-        if sentence.text.rstrip().endswith("?") or any(word.lower_ in _request_words() for word in sentence):
+        start, end = batch.sentence_bounds(position)
+        first = int(columns[start, IDX_COLUMN])
+        last = int(columns[end - 1, IDX_COLUMN] + columns[end - 1, LENGTH_COLUMN])
+        if text[first:last].rstrip().endswith("?") or \
+                not _request_hashes().isdisjoint(columns[start:end, LOWER_COLUMN].tolist()):
             slots.append(slot)
     return tuple(slots)
 
 
+def _analyze_batch(batch: MarkerBatch, numbers: list[int], turns: Sequence[TurnInput], indices: Sequence[int],
+                   texts: Sequence[str]) -> list[TurnAnalysis]:
+    count = len(numbers)
+    rows = np.array(numbers, dtype=np.int64)
+    local = np.full(len(batch), -1, dtype=np.int64)  # batch Doc number -> position in ``numbers``
+    local[rows] = np.arange(count)
+    is_customer = np.array([turn.speaker == "customer" for turn in turns], dtype=bool)
+    wanted_labels = _wanted(batch.labels)[is_customer.astype(np.int64)]  # (turns x labels)
+
+    match_turns = local[batch.match_docs]
+    chosen = match_turns >= 0
+    chosen[chosen] = wanted_labels[match_turns[chosen], batch.match_labels[chosen]]
+    chosen = np.flatnonzero(chosen)
+    turn_of = match_turns[chosen]
+    starts, ends = batch.starts[chosen], batch.ends[chosen]
+    order = np.lexsort((np.arange(len(chosen)), ends, starts, turn_of))  # by position, stable
+    columns = batch.columns
+    sorted_turns = turn_of[order]
+    firsts = columns[starts[order], IDX_COLUMN].astype(np.int64).tolist()
+    lasts = (columns[ends[order] - 1, IDX_COLUMN] + columns[ends[order] - 1, LENGTH_COLUMN]).astype(np.int64).tolist()
+    label_names = _names(batch.labels)[batch.match_labels[chosen[order]]].tolist()
+    pattern_names = _names(batch.patterns)[batch.match_patterns[chosen[order]]].tolist()
+    marker_texts = [texts[turn][first:last]
+                    for turn, first, last in zip(sorted_turns.tolist(), firsts, lasts, strict=True)]
+    all_markers = list(map(_new_marker, zip(label_names, pattern_names, firsts, lasts, marker_texts, strict=True)))
+    bounds = np.searchsorted(sorted_turns, np.arange(count + 1)).tolist()
+
+    asks: dict[int, list[tuple[str, int]]] = {}
+    if ASK in batch.labels:
+        is_ask = batch.match_labels[chosen] == batch.labels.index(ASK)
+        for turn, pattern, start in zip(turn_of[is_ask].tolist(), batch.match_patterns[chosen][is_ask].tolist(),
+                                        starts[is_ask].tolist(), strict=True):
+            asks.setdefault(turn, []).append((batch.patterns[pattern], start))
+
+    counts = batch.counts[rows]
+    labels = batch.labels
+    label_counts = _row_dicts(counts * wanted_labels, labels, count)
+    contributions = _row_dicts(np.where((counts > 0) & batch.contributing, batch.contributions[rows], 0.0), labels,
+                               count)
+    cues = _row_dicts(batch.cue_counts[rows], labels, count)
+    politeness, lexical = batch.politeness[rows].tolist(), batch.lexical[rows].tolist()
+    complaint = batch.complaint[rows].tolist()
+
+    analyses = []
+    for position, turn in enumerate(turns):
+        text = texts[position]
+        markers = all_markers[bounds[position]:bounds[position + 1]]
+        if is_customer[position]:
+            value = complaint[position]
+            if value == value:  # not NaN: the complaint component scored it
+                analyses.append(_new_analysis((indices[position], turn.speaker, text, turn.ts, turn.agent_id, markers,
+                                               label_counts[position], None, {}, value, cues[position], ())))
+                continue
+            analyses.append(_new_analysis((indices[position], turn.speaker, text, turn.ts, turn.agent_id, markers,
+                                           label_counts[position], None, {}, None, {}, ())))
+            continue
+        value = politeness[position]
+        turn_contributions: dict[str, float] = {}
+        if value == value:
+            turn_contributions = contributions[position]
+            turn_contributions["lexical"] = lexical[position]
+        else:
+            value = None
+        asked = _asked(batch, text, asks[position]) if position in asks else ()
+        analyses.append(_new_analysis((indices[position], turn.speaker, text, turn.ts, turn.agent_id, markers,
+                                       label_counts[position], value, turn_contributions, None, {}, asked)))
+    return analyses
+
+
+def analyze_docs(docs: Sequence[Doc], turns: Sequence[TurnInput], indices: Sequence[int],
+                 texts: Sequence[str]) -> list[TurnAnalysis]:
+    """The analyses of processed Docs, ``turns[i]`` being the turn ``docs[i]`` was made from (``texts[i]`` its
+    text, ``indices[i]`` its number in its conversation). Takes the components' state out of each Doc."""
+    analyses: list[TurnAnalysis] = []
+    position = 0
+    for batch, numbers in states_by_batch(docs):
+        end = position + len(numbers)
+        analyses += _analyze_batch(batch, numbers, turns[position:end], indices[position:end], texts[position:end])
+        position = end
+    for doc in docs:
+        del doc.user_data[STATE_KEY]
+    return analyses
+
+
 def analyze_turn(doc: Doc, turn: TurnInput, index: int, text: str | None = None) -> TurnAnalysis:
-    """``text`` is the text the Doc was made from (saves rebuilding it from the tokens). Takes the components'
-    state out of the Doc: it refers to the Doc, and that cycle would keep every Doc alive until the garbage
-    collector's next full pass."""
-    text = doc.text if text is None else text
-    state = state_of(doc)
-    del doc.user_data[STATE_KEY]
-    responder_labels, customer_labels = _relevant_labels()
-    is_customer = turn.speaker == "customer"
-    wanted = customer_labels if is_customer else responder_labels
-    matches = [match for match in state.matches if match[0] in wanted]
-    markers: list[Marker] = []
-    if matches:
-        for label, pattern_id, start, end in sorted(matches, key=_BY_POSITION):
-            token = doc[start]
-            first = token.idx
-            if end - start > 1:
-                token = doc[end - 1]
-            last = token.idx + len(token)
-            markers.append(Marker(label, pattern_id, first, last, text[first:last]))
-    counts = state.label_counts
-    analysis = TurnAnalysis(index=index, speaker=turn.speaker, text=text, ts=turn.ts, agent_id=turn.agent_id,
-                            markers=markers, label_counts={label: counts[label] for label in counts if label in wanted})
-    if is_customer:
-        analysis.complaint = state.complaint
-        analysis.complaint_cues = state.complaint_cues
-    else:
-        analysis.politeness = state.politeness
-        analysis.politeness_contributions = state.politeness_contributions
-        asks = [(pattern_id, start) for label, pattern_id, start, _ in matches if label == "ASK"]
-        if asks:
-            analysis.asked = _asked(state, asks)
-    return analysis
+    """The analysis of one processed Doc (``text``: the text it was made from, if at hand)."""
+    return analyze_docs([doc], [turn], [index], [doc.text if text is None else text])[0]
