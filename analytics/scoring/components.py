@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
@@ -27,6 +28,8 @@ from analytics.scoring.marker_batch import (
     ALPHA_COLUMN,
     LENGTH_COLUMN,
     LOWER_COLUMN,
+    ORTH_COLUMN,
+    PUNCT_COLUMN,
     SENT_START_COLUMN,
     SPEAKER_KEY,
     STATE_KEY,
@@ -40,6 +43,7 @@ from analytics.scoring.marker_batch import (
 from analytics.scoring.patterns import as_phrases, caps_word_min_length
 from analytics.scoring.phrase_table import PhraseTable
 from analytics.scoring.politeness_model import PolitenessModel
+from analytics.scoring.sentences import SentenceRule
 
 __all__ = ["SPANS_KEY", "SPEAKER_KEY", "STATE_KEY", "MarkerMatcher", "TurnState", "state_of"]
 
@@ -86,8 +90,10 @@ class MarkerMatcher:
     a match inside a longer or earlier overlapping match of the same pattern is dropped.
     """
 
-    def __init__(self, nlp: Language, spans_key: str | None = SPANS_KEY) -> None:
+    def __init__(self, nlp: Language, spans_key: str | None = SPANS_KEY, set_sentences: bool = True) -> None:
         self.spans_key = spans_key
+        self.set_sentences = set_sentences
+        self.sentence_rule = SentenceRule()
         self.matcher = Matcher(nlp.vocab, validate=True)
         labels: set[str] = set()
         pattern_ids: set[str] = set()
@@ -172,6 +178,7 @@ class MarkerMatcher:
 
     def _match(self, docs: Sequence[Doc]) -> None:
         columns, offsets = token_columns(docs)
+        self._sentences(docs, columns, offsets)
         doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), np.diff(offsets))
         parts = [self._phrase_matches(columns, doc_of)]
         if len(self.matcher):
@@ -192,6 +199,27 @@ class MarkerMatcher:
         if self.spans_key:
             for doc in docs:
                 doc.spans[self.spans_key] = _spans(doc)
+
+    def _sentences(self, docs: Sequence[Doc], columns: np.ndarray, offsets: np.ndarray) -> None:
+        """Sentence starts for the Docs that have none yet (only the first token marked), by the Sentencizer's
+        rule, into ``columns`` and, with ``set_sentences``, into the Docs; Docs that come with sentences (from a
+        sentencizer, senter or parser before this component) keep theirs."""
+        marks = columns[:, SENT_START_COLUMN]
+        doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), np.diff(offsets))
+        first = np.zeros(len(marks), dtype=bool)
+        first[offsets[:-1][offsets[:-1] < offsets[1:]]] = True
+        marked = np.bincount(doc_of[(marks != 0) & ~first], minlength=len(docs)) > 0
+        unmarked = ~marked[doc_of]
+        if not unmarked.any():
+            return
+        starts = self.sentence_rule.starts(columns[:, ORTH_COLUMN], columns[:, PUNCT_COLUMN] == 1, offsets)
+        values = np.where(starts, np.uint64(1), np.uint64(2**64 - 1))  # 1 and -1, as to_array gives them
+        marks[unmarked] = values[unmarked]
+        if self.set_sentences:
+            for number in np.flatnonzero(~marked).tolist():
+                low, high = int(offsets[number]), int(offsets[number + 1])
+                if high > low:
+                    docs[number].from_array([SENT_START], values[low:high])
 
     def _phrase_matches(self, columns: np.ndarray, doc_of: np.ndarray) -> tuple[np.ndarray, ...]:
         hits = self.table.find(columns[:, LOWER_COLUMN], doc_of)
@@ -285,9 +313,9 @@ def _in_doc_order(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]
     return docs[order], labels[order], patterns[order], starts[order], ends[order]
 
 
-@Language.factory("cxqa_markers", default_config={"spans_key": SPANS_KEY})
-def make_markers(nlp: Language, name: str, spans_key: str | None) -> MarkerMatcher:
-    return MarkerMatcher(nlp, spans_key)
+@Language.factory("cxqa_markers", default_config={"spans_key": SPANS_KEY, "set_sentences": True})
+def make_markers(nlp: Language, name: str, spans_key: str | None, set_sentences: bool) -> MarkerMatcher:
+    return MarkerMatcher(nlp, spans_key, set_sentences)
 
 
 class PolitenessComponent:

@@ -69,7 +69,7 @@ class Scorer:
         if nlp is None:
             from analytics.scoring.pipeline import build_pipeline
 
-            nlp = build_pipeline()
+            nlp = build_pipeline(set_sentences=False)  # its Docs never leave the scorer
         self.nlp = nlp
         self.batch_size = batch_size
 

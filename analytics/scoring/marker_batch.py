@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from spacy.attrs import IDX, IS_ALPHA, IS_UPPER, LENGTH
+from spacy.attrs import IDX, IS_ALPHA, IS_UPPER, LENGTH, ORTH
 from spacy.tokens import Doc
 
 from analytics.scoring import lexical
 
 # Token attributes read in one ``to_array`` call per Doc: the lexical encoder's first (it reads them by
-# position), then what offsets and all-caps words need.
-COLUMNS = (*lexical.ATTRIBUTES, IDX, LENGTH, IS_UPPER, IS_ALPHA)
-LOWER_COLUMN, SENT_START_COLUMN, IDX_COLUMN, LENGTH_COLUMN, UPPER_COLUMN, ALPHA_COLUMN = 0, 3, 4, 5, 6, 7
+# position), then what offsets, all-caps words and sentence starts need.
+COLUMNS = (*lexical.ATTRIBUTES, IDX, LENGTH, IS_UPPER, IS_ALPHA, ORTH)
+LOWER_COLUMN, PUNCT_COLUMN, SENT_START_COLUMN, IDX_COLUMN, LENGTH_COLUMN, UPPER_COLUMN, ALPHA_COLUMN, ORTH_COLUMN = (
+    0, 1, 3, 4, 5, 6, 7, 8)
 
 Match = tuple[str, str, int, int]  # label, pattern id, start token, end token (positions in the Doc)
 

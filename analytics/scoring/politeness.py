@@ -80,7 +80,8 @@ def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
             candidates.append((rank, turn, marker, weight))
     candidates.sort(key=_RANK, reverse=True)  # stable: equal ranks keep their order
     evidence = [{"turn": turn.index, "speaker": turn.speaker, "label": marker.label, "pattern": marker.pattern,
-                 "start": marker.start, "end": marker.end, "text": marker.text, "effect": round(weight, 3)}
+                 "start": marker.start, "end": marker.end, "text": turn.text[marker.start:marker.end],
+                 "effect": round(weight, 3)}
                 for _, turn, marker, weight in candidates[: config.max_evidence]]
     evidence.sort(key=_TURN_AND_START)
     details = {

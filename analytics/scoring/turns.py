@@ -60,12 +60,22 @@ def _wanted(labels: tuple[str, ...]) -> np.ndarray:
     return np.array([[label in responder for label in labels], [label in customer for label in labels]], dtype=bool)
 
 
-def _row_dicts(matrix: np.ndarray, labels: tuple[str, ...], count: int) -> list[dict]:
-    """One {label: value} per row of ``matrix`` (turns x labels) with the row's non-zero entries."""
+def _row_dicts(matrix: np.ndarray, labels: tuple[str, ...], rows: np.ndarray, count: int,
+               present: np.ndarray | None = None) -> list[dict]:
+    """For each of ``count`` turns, {label: value} of the entries of its row in ``matrix`` (turns x labels) that
+    are ``present`` (default: non-zero), for the turns numbered in ``rows``; the others get an empty dict."""
     dicts: list[dict] = [{} for _ in range(count)]
-    rows, columns = np.nonzero(matrix)
-    for row, column, value in zip(rows.tolist(), columns.tolist(), matrix[rows, columns].tolist(), strict=True):
-        dicts[row][labels[column]] = value
+    if not len(rows):
+        return dicts
+    selected = matrix[rows]
+    nonzero_rows, columns = np.nonzero(selected if present is None else present[rows])
+    names = _names(labels)[columns].tolist()
+    values = selected[nonzero_rows, columns].tolist()
+    bounds = np.searchsorted(nonzero_rows, np.arange(len(rows) + 1)).tolist()
+    for number, turn in enumerate(rows.tolist()):
+        low, high = bounds[number], bounds[number + 1]
+        if low < high:
+            dicts[turn] = dict(zip(names[low:high], values[low:high], strict=True))
     return dicts
 
 
@@ -108,9 +118,7 @@ def _analyze_batch(batch: MarkerBatch, numbers: list[int], turns: Sequence[TurnI
     lasts = (columns[ends[order] - 1, IDX_COLUMN] + columns[ends[order] - 1, LENGTH_COLUMN]).astype(np.int64).tolist()
     label_names = _names(batch.labels)[batch.match_labels[chosen[order]]].tolist()
     pattern_names = _names(batch.patterns)[batch.match_patterns[chosen[order]]].tolist()
-    marker_texts = [texts[turn][first:last]
-                    for turn, first, last in zip(sorted_turns.tolist(), firsts, lasts, strict=True)]
-    all_markers = list(map(_new_marker, zip(label_names, pattern_names, firsts, lasts, marker_texts, strict=True)))
+    all_markers = list(map(_new_marker, zip(label_names, pattern_names, firsts, lasts, strict=True)))
     bounds = np.searchsorted(sorted_turns, np.arange(count + 1)).tolist()
 
     asks: dict[int, list[tuple[str, int]]] = {}
@@ -120,12 +128,14 @@ def _analyze_batch(batch: MarkerBatch, numbers: list[int], turns: Sequence[TurnI
                                         starts[is_ask].tolist(), strict=True):
             asks.setdefault(turn, []).append((batch.patterns[pattern], start))
 
-    counts = batch.counts[rows]
     labels = batch.labels
-    label_counts = _row_dicts(counts * wanted_labels, labels, count)
-    contributions = _row_dicts(np.where((counts > 0) & batch.contributing, batch.contributions[rows], 0.0), labels,
-                               count)
-    cues = _row_dicts(batch.cue_counts[rows], labels, count)
+    customers = np.flatnonzero(is_customer)
+    responders = np.flatnonzero(~is_customer)
+    counts = batch.counts[rows] * wanted_labels
+    label_counts = _row_dicts(counts, labels, np.arange(count), count)
+    contributions = _row_dicts(batch.contributions[rows], labels, responders, count,
+                               present=(batch.counts[rows] > 0) & batch.contributing)
+    cues = _row_dicts(batch.cue_counts[rows], labels, customers, count)
     politeness, lexical = batch.politeness[rows].tolist(), batch.lexical[rows].tolist()
     complaint = batch.complaint[rows].tolist()
 

@@ -31,14 +31,13 @@ class ConversationInput:
 
 
 class Marker(NamedTuple):
-    """One matched strategy, move or cue: where it is (character offsets in the turn) and what it is. A named
-    tuple: a turn makes several, and a tuple is made in a third of a frozen dataclass's time."""
+    """One matched strategy, move or cue: what it is and where (character offsets in the turn's text; the
+    evidence quotes ``turn.text[start:end]``). A named tuple: a turn makes several."""
 
     label: str
     pattern: str
     start: int
     end: int
-    text: str
 
 
 class TurnAnalysis(NamedTuple):
@@ -98,7 +97,7 @@ class ConversationScores:
 
 def evidence_item(turn: TurnAnalysis, marker: Marker, **extra: Any) -> dict[str, Any]:
     item = {"turn": turn.index, "speaker": turn.speaker, "label": marker.label, "pattern": marker.pattern,
-            "start": marker.start, "end": marker.end, "text": marker.text}
+            "start": marker.start, "end": marker.end, "text": turn.text[marker.start:marker.end]}
     item.update(extra)
     return item
 
