@@ -30,7 +30,10 @@ def clean_text(text: Any) -> str:
     """Any input as scorable text: str, lone surrogates replaced, NULs dropped, length capped."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    text = text.encode("utf-8", errors="replace").decode("utf-8").replace("\x00", " ")
+    if not text.isascii():  # only then can it hold a lone surrogate
+        text = text.encode("utf-8", errors="replace").decode("utf-8")
+    if "\x00" in text:
+        text = text.replace("\x00", " ")
     return text[:MAX_TURN_CHARS]
 
 
@@ -105,7 +108,7 @@ class Scorer:
 # Young-generation threshold of a scoring process. Each turn allocates a few dozen short-lived containers
 # (the Doc, dicts, tuples); at Python's default of 700 the collector runs every few turns and re-walks the
 # batch in flight: ~10% of scoring time, measured. Cycles are still collected, only less often.
-SCORING_GC_THRESHOLD = 10_000
+SCORING_GC_THRESHOLD = 50_000
 
 
 def prepare_process_for_scoring() -> None:
