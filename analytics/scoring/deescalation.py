@@ -8,7 +8,11 @@ from functools import lru_cache
 from typing import Any
 
 from analytics.scoring import resources
-from analytics.scoring.types import DimensionResult, TurnAnalysis, evidence_item, without_nested
+from analytics.scoring.types import DimensionResult, RoundingMemo, TurnAnalysis, evidence_item, without_nested
+
+# A complaint intensity depends only on the turn's cue counts: few distinct values, rounded once each.
+_round_intensity = RoundingMemo(4)
+_round_peak = RoundingMemo(3)
 
 
 class _Config:
@@ -32,7 +36,7 @@ def _config() -> _Config:
 def score_deescalation(turns: Sequence[TurnAnalysis]) -> DimensionResult:
     config = _config()
     customer = [turn for turn in turns if turn.complaint is not None and turn.speaker == "customer"]
-    trajectory = [{"turn": turn.index, "intensity": round(turn.complaint or 0.0, 4)} for turn in customer]
+    trajectory = [{"turn": turn.index, "intensity": _round_intensity(turn.complaint or 0.0)} for turn in customer]
     peak_turn, peak = None, 0.0
     for turn in customer:  # the first turn of the highest intensity, as max() picks it
         if peak_turn is None or (turn.complaint or 0.0) > peak:
@@ -42,7 +46,7 @@ def score_deescalation(turns: Sequence[TurnAnalysis]) -> DimensionResult:
                    "peak": round(peak, 4) if peak_turn else None}
         return DimensionResult(None, details, [])
     peak = float(peak)
-    shown_peak = round(peak, 3)
+    shown_peak = _round_peak(peak)
     cues = peak_turn.complaint_cues
     evidence = without_nested([evidence_item(peak_turn, marker, intensity=shown_peak)
                                for marker in peak_turn.markers if marker.label in cues])

@@ -8,7 +8,7 @@ from operator import itemgetter
 from typing import Any
 
 from analytics.scoring import resources
-from analytics.scoring.types import DimensionResult, Marker, TurnAnalysis
+from analytics.scoring.types import DimensionResult, Marker, RoundingMemo, TurnAnalysis
 
 
 class _Config:
@@ -81,12 +81,11 @@ def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
     candidates.sort(key=_RANK, reverse=True)  # stable: equal ranks keep their order
     evidence = [{"turn": turn.index, "speaker": turn.speaker, "label": marker.label, "pattern": marker.pattern,
                  "start": marker.start, "end": marker.end, "text": turn.text[marker.start:marker.end],
-                 "effect": round(weight, 3)}
+                 "effect": _round_effect(weight)}
                 for _, turn, marker, weight in candidates[: config.max_evidence]]
     evidence.sort(key=_TURN_AND_START)
     details = {
-        "turns": [{"turn": turn.index, "speaker": turn.speaker, "p_polite": round(turn.politeness or 0.0, 4),
-                   "counted": round(turn_value, 4)} for turn, turn_value in zip(responder_turns, values, strict=True)],
+        "turns": [_turn_detail(turn, turn_value) for turn, turn_value in zip(responder_turns, values, strict=True)],
         "mean": round(mean, 4),
         "min": round(minimum, 4),
         "rude_turns": rude_turns,
@@ -95,5 +94,13 @@ def score_politeness(turns: Sequence[TurnAnalysis]) -> DimensionResult:
     return DimensionResult(round(value, 2), details, evidence)
 
 
+def _turn_detail(turn: TurnAnalysis, counted: float) -> dict[str, Any]:
+    shown = round(turn.politeness or 0.0, 4)
+    return {"turn": turn.index, "speaker": turn.speaker, "p_polite": shown,
+            "counted": shown if counted == turn.politeness else _round_floor(counted)}
+
+
+_round_effect = RoundingMemo(3)  # log-odds of a strategy: a few values per label
+_round_floor = RoundingMemo(4)  # the neutral floor, or a turn's P(polite) when it is None (0.5)
 _RANK = itemgetter(0)
 _TURN_AND_START = itemgetter("turn", "start")

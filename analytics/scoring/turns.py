@@ -6,8 +6,9 @@ for the speaker, their character offsets, and the sentences in which an agent as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache, partial
+from types import MappingProxyType
 
 import numpy as np
 from spacy.strings import hash_string
@@ -25,6 +26,7 @@ from analytics.scoring.marker_batch import (
 from analytics.scoring.types import Marker, TurnAnalysis, TurnInput
 
 ASK = "ASK"
+_EMPTY: Mapping = MappingProxyType({})
 # Made straight from a tuple of their fields (what a named tuple's own constructor does, in a fraction of the time).
 _new_marker = partial(tuple.__new__, Marker)
 _new_analysis = partial(tuple.__new__, TurnAnalysis)
@@ -61,10 +63,11 @@ def _wanted(labels: tuple[str, ...]) -> np.ndarray:
 
 
 def _row_dicts(matrix: np.ndarray, labels: tuple[str, ...], rows: np.ndarray, count: int,
-               present: np.ndarray | None = None) -> list[dict]:
+               present: np.ndarray | None = None) -> list[Mapping]:
     """For each of ``count`` turns, {label: value} of the entries of its row in ``matrix`` (turns x labels) that
-    are ``present`` (default: non-zero), for the turns numbered in ``rows``; the others get an empty dict."""
-    dicts: list[dict] = [{} for _ in range(count)]
+    are ``present`` (default: non-zero), for the turns numbered in ``rows``; the others, and rows with nothing,
+    get one shared read-only empty mapping."""
+    dicts: list[Mapping] = [_EMPTY] * count
     if not len(rows):
         return dicts
     selected = matrix[rows]
@@ -75,7 +78,7 @@ def _row_dicts(matrix: np.ndarray, labels: tuple[str, ...], rows: np.ndarray, co
     for number, turn in enumerate(rows.tolist()):
         low, high = bounds[number], bounds[number + 1]
         if low < high:
-            dicts[turn] = dict(zip(names[low:high], values[low:high], strict=True))
+            dicts[turn] = dict(zip(names[low:high], values[low:high]))  # noqa: B905 (equal lengths)
     return dicts
 
 
@@ -147,21 +150,23 @@ def _analyze_batch(batch: MarkerBatch, numbers: list[int], turns: Sequence[TurnI
             value = complaint[position]
             if value == value:  # not NaN: the complaint component scored it
                 analyses.append(_new_analysis((indices[position], turn.speaker, text, turn.ts, turn.agent_id, markers,
-                                               label_counts[position], None, {}, value, cues[position], ())))
+                                               label_counts[position], None, _EMPTY, value, cues[position], ())))
                 continue
             analyses.append(_new_analysis((indices[position], turn.speaker, text, turn.ts, turn.agent_id, markers,
-                                           label_counts[position], None, {}, None, {}, ())))
+                                           label_counts[position], None, _EMPTY, None, _EMPTY, ())))
             continue
         value = politeness[position]
-        turn_contributions: dict[str, float] = {}
+        turn_contributions: Mapping = _EMPTY
         if value == value:
             turn_contributions = contributions[position]
-            turn_contributions["lexical"] = lexical[position]
+            if turn_contributions is _EMPTY:
+                turn_contributions = {}
+            turn_contributions["lexical"] = lexical[position]  # a dict of its own, made by _row_dicts
         else:
             value = None
         asked = _asked(batch, text, asks[position]) if position in asks else ()
         analyses.append(_new_analysis((indices[position], turn.speaker, text, turn.ts, turn.agent_id, markers,
-                                       label_counts[position], value, turn_contributions, None, {}, asked)))
+                                       label_counts[position], value, turn_contributions, None, _EMPTY, asked)))
     return analyses
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 DIMENSIONS = ("politeness", "efficiency", "deescalation")
@@ -50,11 +52,12 @@ class TurnAnalysis(NamedTuple):
     ts: datetime | None
     agent_id: str | None
     markers: list[Marker]
-    label_counts: dict[str, int]
+    # The mappings below are read, never changed (turns with none share one read-only empty mapping).
+    label_counts: Mapping[str, int]  # the labels found (of those that matter for the speaker) and their counts
     politeness: float | None = None  # P(polite), agent and bot turns
-    politeness_contributions: dict[str, float] = {}  # label -> log-odds it added (never mutated)
+    politeness_contributions: Mapping[str, float] = MappingProxyType({})  # label -> log-odds it added
     complaint: float | None = None  # P(complaint) = intensity, customer turns
-    complaint_cues: dict[str, int] = {}  # label -> effective count (never mutated)
+    complaint_cues: Mapping[str, int] = MappingProxyType({})  # label -> effective count
     asked: tuple[str, ...] = ()  # information slots an agent or the bot asked for in this turn
 
     def has(self, label: str) -> bool:
@@ -93,6 +96,24 @@ class ConversationScores:
     @property
     def deescalated(self) -> bool | None:
         return self.deescalation.details.get("deescalated")
+
+
+class RoundingMemo:
+    """``round(value, digits)`` of values that recur: a strategy's log-odds depends only on its label and count,
+    a complaint intensity only on the cue counts, so the scorer rounds the same few values over and over
+    (``round`` with digits costs a decimal conversion each time). Bounded: forgets everything past ``limit``."""
+
+    def __init__(self, digits: int, limit: int = 65_536) -> None:
+        self.digits, self.limit = digits, limit
+        self._known: dict[float, float] = {}
+
+    def __call__(self, value: float) -> float:
+        result = self._known.get(value) if value else None  # 0.0 and -0.0 are equal keys but round apart
+        if result is None:
+            if len(self._known) >= self.limit:
+                self._known.clear()
+            result = self._known[value] = round(value, self.digits)
+        return result
 
 
 def evidence_item(turn: TurnAnalysis, marker: Marker, **extra: Any) -> dict[str, Any]:
