@@ -28,7 +28,6 @@ from analytics.scoring.marker_batch import (
     ALPHA_COLUMN,
     LENGTH_COLUMN,
     LOWER_COLUMN,
-    ORTH_COLUMN,
     PUNCT_COLUMN,
     SENT_START_COLUMN,
     SPEAKER_KEY,
@@ -212,7 +211,7 @@ class MarkerMatcher:
         unmarked = ~marked[doc_of]
         if not unmarked.any():
             return
-        starts = self.sentence_rule.starts(columns[:, ORTH_COLUMN], columns[:, PUNCT_COLUMN] == 1, offsets)
+        starts = self.sentence_rule.starts(columns[:, LOWER_COLUMN], columns[:, PUNCT_COLUMN] == 1, offsets)
         values = np.where(starts, np.uint64(1), np.uint64(2**64 - 1))  # 1 and -1, as to_array gives them
         marks[unmarked] = values[unmarked]
         if self.set_sentences:

@@ -10,18 +10,19 @@ refers to the Doc, so no reference cycle keeps a Doc alive.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 
 import numpy as np
-from spacy.attrs import IDX, IS_ALPHA, IS_UPPER, LENGTH, ORTH
+from spacy.attrs import IDX, IS_ALPHA, IS_UPPER, LENGTH
 from spacy.tokens import Doc
 
 from analytics.scoring import lexical
 
 # Token attributes read in one ``to_array`` call per Doc: the lexical encoder's first (it reads them by
-# position), then what offsets, all-caps words and sentence starts need.
-COLUMNS = (*lexical.ATTRIBUTES, IDX, LENGTH, IS_UPPER, IS_ALPHA, ORTH)
-LOWER_COLUMN, PUNCT_COLUMN, SENT_START_COLUMN, IDX_COLUMN, LENGTH_COLUMN, UPPER_COLUMN, ALPHA_COLUMN, ORTH_COLUMN = (
-    0, 1, 3, 4, 5, 6, 7, 8)
+# position), then what offsets and all-caps words need.
+COLUMNS = (*lexical.ATTRIBUTES, IDX, LENGTH, IS_UPPER, IS_ALPHA)
+LOWER_COLUMN, PUNCT_COLUMN, SENT_START_COLUMN = 0, 1, 3
+IDX_COLUMN, LENGTH_COLUMN, UPPER_COLUMN, ALPHA_COLUMN = 4, 5, 6, 7
 
 Match = tuple[str, str, int, int]  # label, pattern id, start token, end token (positions in the Doc)
 
@@ -163,11 +164,23 @@ def state_of(doc: Doc) -> TurnState:
 
 def states_by_batch(docs: Sequence[Doc]) -> list[tuple[MarkerBatch, list[int]]]:
     """The Docs' states grouped by batch, in order: (batch, the Docs' numbers in it)."""
+    states = [doc.user_data.get(STATE_KEY) for doc in docs]
+    if None in states:
+        state_of(docs[states.index(None)])  # raises the clear error
+    if not states:
+        return []
+    batches = list(map(_BATCH, states))
+    numbers = list(map(_NUMBER, states))
+    if batches.count(batches[0]) == len(batches):  # the usual case: one batch (compared by identity)
+        return [(batches[0], numbers)]
     groups: list[tuple[MarkerBatch, list[int]]] = []
-    for doc in docs:
-        state = state_of(doc)
-        if groups and groups[-1][0] is state.batch:
-            groups[-1][1].append(state.number)
+    for batch, number in zip(batches, numbers, strict=True):
+        if groups and groups[-1][0] is batch:
+            groups[-1][1].append(number)
         else:
-            groups.append((state.batch, [state.number]))
+            groups.append((batch, [number]))
     return groups
+
+
+_BATCH = attrgetter("batch")
+_NUMBER = attrgetter("number")

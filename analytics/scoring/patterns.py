@@ -2,9 +2,10 @@
 
 spaCy's Matcher tries every pattern at every token, and each ``{"IN": [...]}`` is a Python predicate: with
 ~200 patterns that cost over 1 ms per turn. A pattern made only of word choices (``LOWER`` or ``IN``), optional
-or repeated words and an optional punctuation mark is the same as a finite list of phrases, which the
-PhraseMatcher finds by hash lookup whatever their number. Only the rest (wildcards, caps, numbers, regexes)
-stays in the Matcher. A condition ``IS_SENT_START`` on the first token is kept as a check on each match.
+or repeated words and an optional punctuation mark is the same as a finite list of phrases, which the phrase
+table (``phrase_table.py``) finds for a whole batch at once, whatever their number. Only the rest (wildcards,
+caps, numbers, regexes) stays in the Matcher. A condition ``IS_SENT_START`` on the first token is kept as a
+check on each match.
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def _string_lists(name: str) -> dict[str, tuple[str, ...]]:
 
 @cache
 def load_lexicons() -> dict[str, tuple[str, ...]]:
-    """Label -> phrases (lower case), for the PhraseMatcher."""
+    """Label -> phrases (lower case), matched as token phrases by the markers component."""
     return _string_lists(LEXICON_FILE)
 
 

@@ -17,18 +17,23 @@ from spacy.strings import hash_string
 
 
 class SentenceRule:
-    def __init__(self, punct_chars: Iterable[str] = Sentencizer.default_punct_chars) -> None:
-        self._punct_hashes = np.unique(np.array([hash_string(char) for char in punct_chars], dtype=np.uint64))
+    """Tokens are compared with the characters by their lower-case form (the token arrays hold it anyway). For
+    the default characters that is the same as comparing the text: lower() changes none of them, and no other
+    character lower-cases into one of them (checked over all of Unicode in the tests)."""
 
-    def starts(self, orth: np.ndarray, is_punct: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        """Whether each token starts a sentence, from the tokens' ``orth`` hashes and punctuation flags (in Doc
+    def __init__(self, punct_chars: Iterable[str] = Sentencizer.default_punct_chars) -> None:
+        self._punct_hashes = np.unique(np.array([hash_string(char.lower()) for char in punct_chars],
+                                                dtype=np.uint64))
+
+    def starts(self, lower: np.ndarray, is_punct: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Whether each token starts a sentence, from the tokens' ``lower`` hashes and punctuation flags (in Doc
         order; Doc ``d`` is tokens ``offsets[d]:offsets[d + 1]``)."""
-        total = len(orth)
+        total = len(lower)
         starts = np.zeros(total, dtype=bool)
         if not total:
             return starts
-        position = np.minimum(np.searchsorted(self._punct_hashes, orth), len(self._punct_hashes) - 1)
-        final = self._punct_hashes[position] == orth  # a sentence-final character
+        position = np.minimum(np.searchsorted(self._punct_hashes, lower), len(self._punct_hashes) - 1)
+        final = self._punct_hashes[position] == lower  # a sentence-final character
         word = ~final & ~is_punct  # a token that can open a sentence
         index = np.arange(total, dtype=np.int64)
         # The last final character and the last word before each token (-1: none yet).

@@ -242,3 +242,17 @@ def test_a_complaint_exactly_at_the_threshold_is_one():
     labels = ("CHARGEBACK", "INTENSIFIER")
     counts = np.array([[1, 0]])
     assert model.probabilities(counts, labels)[0] == 0.5  # -2.6 + 2.6
+
+
+def test_sentence_final_characters_can_be_compared_lower_cased():
+    """The sentence rule compares lower-case forms: exact only if lower() changes none of the characters and no
+    other character lower-cases into one (lower() never makes a string shorter, so one character suffices)."""
+    import sys
+
+    from spacy.pipeline import Sentencizer
+
+    finals = set(Sentencizer.default_punct_chars)
+    assert all(len(char) == 1 and char.lower() == char for char in finals)
+    others = [hex(code) for code in range(sys.maxunicode + 1)
+              if chr(code) not in finals and chr(code).lower() in finals]
+    assert not others
