@@ -194,7 +194,7 @@ class MarkerMatcher:
                           np.full(len(batch.starts), PHRASE, dtype=np.int64))
                 batch.set_matches(*_in_doc_order([so_far, found]))
         for number, doc in enumerate(docs):
-            doc.user_data[STATE_KEY] = TurnState(batch, number)
+            doc.user_data[STATE_KEY] = (batch, number)  # see TurnState
         if self.spans_key:
             for doc in docs:
                 doc.spans[self.spans_key] = _spans(doc)

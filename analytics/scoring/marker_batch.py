@@ -10,7 +10,7 @@ refers to the Doc, so no reference cycle keeps a Doc alive.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import attrgetter
+from operator import itemgetter
 
 import numpy as np
 from spacy.attrs import IDX, IS_ALPHA, IS_UPPER, LENGTH
@@ -102,7 +102,9 @@ class MarkerBatch:
 
 
 class TurnState:
-    """One Doc's view of its batch (``doc.user_data[STATE_KEY]``); the ``doc._.cxqa_*`` extensions read it."""
+    """One Doc's view of its batch; the ``doc._.cxqa_*`` extensions read it. The Doc itself keeps only
+    ``(batch, number)`` in ``doc.user_data[STATE_KEY]`` (a tuple is made in a fraction of an object's time, and
+    the scorer never needs the view)."""
 
     __slots__ = ("batch", "number")
 
@@ -159,7 +161,7 @@ def state_of(doc: Doc) -> TurnState:
     if state is None:
         raise ValueError("this Doc has not been through the cxqa_markers component (add it before the other "
                          "cxqa components, e.g. with analytics.scoring.pipeline.build_pipeline)")
-    return state
+    return TurnState(*state)
 
 
 def states_by_batch(docs: Sequence[Doc]) -> list[tuple[MarkerBatch, list[int]]]:
@@ -170,7 +172,7 @@ def states_by_batch(docs: Sequence[Doc]) -> list[tuple[MarkerBatch, list[int]]]:
     if not states:
         return []
     batches = list(map(_BATCH, states))
-    numbers = list(map(_NUMBER, states))
+    numbers = list(map(_NUMBER, states))  # states are (batch, number) tuples
     if batches.count(batches[0]) == len(batches):  # the usual case: one batch (compared by identity)
         return [(batches[0], numbers)]
     groups: list[tuple[MarkerBatch, list[int]]] = []
@@ -182,5 +184,5 @@ def states_by_batch(docs: Sequence[Doc]) -> list[tuple[MarkerBatch, list[int]]]:
     return groups
 
 
-_BATCH = attrgetter("batch")
-_NUMBER = attrgetter("number")
+_BATCH = itemgetter(0)
+_NUMBER = itemgetter(1)
