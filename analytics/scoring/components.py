@@ -35,8 +35,8 @@ from analytics.scoring.marker_batch import (
     UPPER_COLUMN,
     MarkerBatch,
     TurnState,
+    batch_of,
     state_of,
-    states_by_batch,
     token_columns,
 )
 from analytics.scoring.patterns import as_phrases, caps_word_min_length
@@ -317,35 +317,53 @@ def make_markers(nlp: Language, name: str, spans_key: str | None, set_sentences:
     return MarkerMatcher(nlp, spans_key, set_sentences)
 
 
-class PolitenessComponent:
-    """P(polite) of each Doc not written by a customer, for a whole batch at once."""
+class _WholeBatches:
+    """A component that scores the whole markers batch of the first Doc it sees from that batch. By the time the
+    markers component hands on a batch's first Doc it has matched every Doc of the batch, so nothing has to be
+    held back and gathered again: Docs pass straight through."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        self._ensure(batch_of(doc))
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        last = None
+        for doc in docs:
+            batch = batch_of(doc)
+            if batch is not last:
+                self._ensure(batch)
+                last = batch
+            yield doc
+
+    def _ensure(self, batch: MarkerBatch) -> None:
+        if id(self) not in batch.scored_by:
+            batch.scored_by.add(id(self))
+            self._score(batch)
+
+    def _score(self, batch: MarkerBatch) -> None:
+        raise NotImplementedError
+
+
+class PolitenessComponent(_WholeBatches):
+    """P(polite) of each Doc not written by a customer."""
 
     def __init__(self, model: PolitenessModel) -> None:
         self.model = model
 
-    def __call__(self, doc: Doc) -> Doc:
-        self._score([doc])
-        return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
-        for batch in minibatch(docs, batch_size):
-            self._score(batch)
-            yield from batch
-
-    def _score(self, docs: Sequence[Doc]) -> None:
-        for batch, numbers in states_by_batch(docs):
-            rows = np.array([number for number in numbers if batch.speakers[number] != "customer"], dtype=np.int64)
-            if not len(rows):
-                continue
-            bounds = list(zip(batch.offsets[rows].tolist(), batch.offsets[rows + 1].tolist(), strict=True))
-            owners, codes = self.model.encoder.codes_by_turn(batch.columns, bounds)
-            lexical = self.model.lexical_logits(owners, codes, len(rows))
-            probabilities, contributions, lexical_part, contributing = self.model.score_counts(
-                batch.counts[rows], lexical, batch.labels)
-            batch.politeness[rows] = probabilities
-            batch.contributions[rows] = contributions
-            batch.lexical[rows] = lexical_part
-            batch.contributing = contributing
+    def _score(self, batch: MarkerBatch) -> None:
+        rows = np.array([number for number, speaker in enumerate(batch.speakers) if speaker != "customer"],
+                        dtype=np.int64)
+        if not len(rows):
+            return
+        bounds = list(zip(batch.offsets[rows].tolist(), batch.offsets[rows + 1].tolist(), strict=True))
+        owners, codes = self.model.encoder.codes_by_turn(batch.columns, bounds)
+        lexical = self.model.lexical_logits(owners, codes, len(rows))
+        probabilities, contributions, lexical_part, contributing = self.model.score_counts(
+            batch.counts[rows], lexical, batch.labels)
+        batch.politeness[rows] = probabilities
+        batch.contributions[rows] = contributions
+        batch.lexical[rows] = lexical_part
+        batch.contributing = contributing
 
 
 @Language.factory("cxqa_politeness")
@@ -353,34 +371,22 @@ def make_politeness(nlp: Language, name: str) -> PolitenessComponent:
     return PolitenessComponent(PolitenessModel.shared())
 
 
-class ComplaintComponent:
+class ComplaintComponent(_WholeBatches):
     """P(complaint), the complaint intensity, of each Doc not written by an agent or the bot."""
 
     def __init__(self, model: ComplaintModel) -> None:
         self.model = model
 
-    def __call__(self, doc: Doc) -> Doc:
-        self._score([doc])
-        return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
-        for batch in minibatch(docs, batch_size):
-            self._score(batch)
-            yield from batch
-
-    def _score(self, docs: Sequence[Doc]) -> None:
-        for batch, numbers in states_by_batch(docs):
-            rows = np.array([number for number in numbers if batch.speakers[number] not in ("agent", "bot")],
-                            dtype=np.int64)
-            if not len(rows):
-                continue
-            selected = np.zeros(len(batch), dtype=bool)
-            selected[rows] = True
-            counts = self.model.effective_counts(
-                batch.labels, batch.match_docs, batch.match_labels, batch.starts, batch.ends,
-                batch.columns[:, LOWER_COLUMN], batch.offsets, selected)
-            batch.cue_counts[rows] = counts[rows]
-            batch.complaint[rows] = self.model.probabilities(counts[rows], batch.labels)
+    def _score(self, batch: MarkerBatch) -> None:
+        selected = np.array([speaker not in ("agent", "bot") for speaker in batch.speakers], dtype=bool)
+        if not selected.any():
+            return
+        rows = np.flatnonzero(selected)
+        counts = self.model.effective_counts(
+            batch.labels, batch.match_docs, batch.match_labels, batch.starts, batch.ends,
+            batch.columns[:, LOWER_COLUMN], batch.offsets, selected)
+        batch.cue_counts[rows] = counts[rows]
+        batch.complaint[rows] = self.model.probabilities(counts[rows], batch.labels)
 
 
 @Language.factory("cxqa_complaint")

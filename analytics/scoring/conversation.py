@@ -87,7 +87,7 @@ class Scorer:
                  for index, turn in enumerate(conversation.turns)]
         docs = self.nlp.pipe((self._make_doc(text, turn.speaker) for turn, _, text in turns),
                              batch_size=self.batch_size)
-        analyses = analyze_docs(list(docs), [turn for turn, _, _ in turns], [index for _, index, _ in turns],
+        analyses = analyze_docs(docs, [turn for turn, _, _ in turns], [index for _, index, _ in turns],
                                 [text for _, _, text in turns])
         results, position = [], 0
         for conversation in chunk:

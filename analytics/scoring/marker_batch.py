@@ -10,7 +10,6 @@ refers to the Doc, so no reference cycle keeps a Doc alive.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import itemgetter
 
 import numpy as np
 from spacy.attrs import IDX, IS_ALPHA, IS_UPPER, LENGTH
@@ -70,6 +69,7 @@ class MarkerBatch:
         self.contributing = np.zeros(len(labels), dtype=bool)  # labels the politeness model reads
         self.complaint = np.full(size, np.nan)
         self.cue_counts = np.zeros((size, len(labels)), dtype=np.int64)  # the complaint model's counts
+        self.scored_by: set[int] = set()  # the components that have scored this batch (by id)
 
     def set_matches(self, docs: np.ndarray, labels: np.ndarray, patterns: np.ndarray, starts: np.ndarray,
                     ends: np.ndarray) -> None:
@@ -164,25 +164,6 @@ def state_of(doc: Doc) -> TurnState:
     return TurnState(*state)
 
 
-def states_by_batch(docs: Sequence[Doc]) -> list[tuple[MarkerBatch, list[int]]]:
-    """The Docs' states grouped by batch, in order: (batch, the Docs' numbers in it)."""
-    states = [doc.user_data.get(STATE_KEY) for doc in docs]
-    if None in states:
-        state_of(docs[states.index(None)])  # raises the clear error
-    if not states:
-        return []
-    batches = list(map(_BATCH, states))
-    numbers = list(map(_NUMBER, states))  # states are (batch, number) tuples
-    if batches.count(batches[0]) == len(batches):  # the usual case: one batch (compared by identity)
-        return [(batches[0], numbers)]
-    groups: list[tuple[MarkerBatch, list[int]]] = []
-    for batch, number in zip(batches, numbers, strict=True):
-        if groups and groups[-1][0] is batch:
-            groups[-1][1].append(number)
-        else:
-            groups.append((batch, [number]))
-    return groups
-
-
-_BATCH = itemgetter(0)
-_NUMBER = itemgetter(1)
+def batch_of(doc: Doc) -> MarkerBatch:
+    state = doc.user_data.get(STATE_KEY)
+    return state_of(doc).batch if state is None else state[0]

@@ -6,7 +6,7 @@ for the speaker, their character offsets, and the sentences in which an agent as
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache, partial
 from types import MappingProxyType
 
@@ -21,7 +21,7 @@ from analytics.scoring.marker_batch import (
     LOWER_COLUMN,
     STATE_KEY,
     MarkerBatch,
-    states_by_batch,
+    state_of,
 )
 from analytics.scoring.types import Marker, TurnAnalysis, TurnInput
 
@@ -170,18 +170,27 @@ def _analyze_batch(batch: MarkerBatch, numbers: list[int], turns: Sequence[TurnI
     return analyses
 
 
-def analyze_docs(docs: Sequence[Doc], turns: Sequence[TurnInput], indices: Sequence[int],
+def analyze_docs(docs: Iterable[Doc], turns: Sequence[TurnInput], indices: Sequence[int],
                  texts: Sequence[str]) -> list[TurnAnalysis]:
-    """The analyses of processed Docs, ``turns[i]`` being the turn ``docs[i]`` was made from (``texts[i]`` its
-    text, ``indices[i]`` its number in its conversation). Takes the components' state out of each Doc."""
+    """The analyses of processed Docs, ``turns[i]`` being the turn the i-th Doc was made from (``texts[i]`` its
+    text, ``indices[i]`` its number in its conversation). Takes the components' state out of each Doc and keeps
+    no Doc: they may come straight from ``nlp.pipe``."""
+    groups: list[tuple[MarkerBatch, list[int]]] = []
+    for doc in docs:
+        state = doc.user_data.pop(STATE_KEY, None)
+        if state is None:
+            state_of(doc)  # raises the clear error
+        batch, number = state
+        if groups and groups[-1][0] is batch:
+            groups[-1][1].append(number)
+        else:
+            groups.append((batch, [number]))
     analyses: list[TurnAnalysis] = []
     position = 0
-    for batch, numbers in states_by_batch(docs):
+    for batch, numbers in groups:
         end = position + len(numbers)
         analyses += _analyze_batch(batch, numbers, turns[position:end], indices[position:end], texts[position:end])
         position = end
-    for doc in docs:
-        del doc.user_data[STATE_KEY]
     return analyses
 
 
