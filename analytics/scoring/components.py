@@ -18,11 +18,9 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 from spacy.attrs import SENT_START
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
-from analytics.scoring import resources
 from analytics.scoring.complaint_model import ComplaintModel
 from analytics.scoring.marker_batch import (
     ALPHA_COLUMN,
@@ -39,15 +37,13 @@ from analytics.scoring.marker_batch import (
     state_of,
     token_columns,
 )
-from analytics.scoring.patterns import as_phrases, caps_word_min_length
-from analytics.scoring.phrase_table import PhraseTable
+from analytics.scoring.marker_rules import AT_SENTENCE_START, NO_CONDITION, MarkerRules
 from analytics.scoring.politeness_model import PolitenessModel
 from analytics.scoring.sentences import SentenceRule
 
 __all__ = ["SPANS_KEY", "SPEAKER_KEY", "STATE_KEY", "MarkerMatcher", "TurnState", "state_of"]
 
 SPANS_KEY = "cxqa"
-NO_CONDITION, AT_SENTENCE_START, NOT_AT_SENTENCE_START = 0, 1, 2
 # Where a match came from; within a Doc matches keep this order (then the order each source found them in).
 PHRASE, TOKEN_PATTERN, CAPS_WORD, COMBINATION = 0, 1, 2, 3
 
@@ -93,78 +89,7 @@ class MarkerMatcher:
         self.spans_key = spans_key
         self.set_sentences = set_sentences
         self.sentence_rule = SentenceRule()
-        self.matcher = Matcher(nlp.vocab, validate=True)
-        labels: set[str] = set()
-        pattern_ids: set[str] = set()
-        keys: dict[str, tuple[str, str, int]] = {}  # key -> (label, pattern id, sentence-start condition)
-        phrases: dict[str, set[tuple[str, ...]]] = {}
-        token_patterns: dict[str, list[list[dict]]] = {}
-        caps_words: list[tuple[str, str, int]] = []  # (label, pattern id, minimum length)
-        for entry in resources.load_patterns():
-            label, pattern_id, pattern = entry["label"], entry["id"], entry["pattern"]
-            labels.add(label)
-            pattern_ids.add(pattern_id)
-            minimum = caps_word_min_length(pattern)
-            if minimum is not None:
-                caps_words.append((label, pattern_id, minimum))
-                continue
-            converted = as_phrases(pattern)
-            if converted is None:
-                token_patterns.setdefault(f"{label}/{pattern_id}/matcher", []).append(pattern)
-                keys[f"{label}/{pattern_id}/matcher"] = (label, pattern_id, NO_CONDITION)
-                continue
-            condition, words = converted
-            key = f"{label}/{pattern_id}/{condition}"
-            phrases.setdefault(key, set()).update(words)
-            keys[key] = (label, pattern_id, {None: NO_CONDITION, True: AT_SENTENCE_START,
-                                            False: NOT_AT_SENTENCE_START}[condition])
-        lexicon_phrases: dict[str, list[Doc]] = {}
-        for label, lexicon in resources.load_lexicons().items():
-            labels.add(label)
-            pattern_ids.add("lexicon")
-            key = f"{label}/lexicon/None"
-            keys[key] = (label, "lexicon", NO_CONDITION)
-            lexicon_phrases[key] = list(nlp.tokenizer.pipe(lexicon))
-        self.combinations = [(rule["label"], rule["id"], rule["first"], rule["then"])
-                             for rule in resources.load_combinations()]
-        for label, rule_id, first, then in self.combinations:
-            labels.update((label, first, then))
-            pattern_ids.add(rule_id)
-        self.labels: tuple[str, ...] = tuple(sorted(labels))
-        self.patterns: tuple[str, ...] = tuple(sorted(pattern_ids))
-        label_index = {label: number for number, label in enumerate(self.labels)}
-        pattern_index = {pattern: number for number, pattern in enumerate(self.patterns)}
-        self._label_index = label_index
-        # Per key number: its label, pattern and condition, and its rank by the key's string hash (the order in
-        # which matches of different patterns at one position are listed, as spaCy's matchers list them).
-        names = list(keys)
-        self._key_labels = np.array([label_index[keys[name][0]] for name in names], dtype=np.int64)
-        self._key_patterns = np.array([pattern_index[keys[name][1]] for name in names], dtype=np.int64)
-        self._key_conditions = np.array([keys[name][2] for name in names], dtype=np.int64)
-        hashes = [nlp.vocab.strings.add(name) for name in names]
-        self._key_ranks = np.argsort(np.argsort(np.array(hashes, dtype=np.uint64))).astype(np.int64)
-        self._matcher_keys = {hashes[number]: number for number, name in enumerate(names) if name in token_patterns}
-        key_number = {name: number for number, name in enumerate(names)}
-        vocab = nlp.vocab
-        lower_of: dict[str, int] = {}
-
-        def lower_hashes(words: tuple[str, ...]) -> list[int]:
-            for word in words:
-                if word not in lower_of:
-                    lower_of[word] = vocab[word].lower
-            return [lower_of[word] for word in words]
-
-        entries = [(key_number[key], lower_hashes(words)) for key, word_lists in phrases.items()
-                   for words in sorted(word_lists)]
-        entries += [(key_number[key], doc.to_array("LOWER").tolist()) for key, docs in lexicon_phrases.items()
-                    for doc in docs]
-        self.table = PhraseTable(entries)
-        for key, patterns in token_patterns.items():
-            self.matcher.add(key, patterns, greedy="LONGEST")
-        self.caps_words = [(label_index[label], pattern_index[pattern_id], minimum)
-                           for label, pattern_id, minimum in caps_words]
-        self._combination_indices = [(label_index[label], pattern_index[rule_id], label_index[first],
-                                      label_index[then]) for label, rule_id, first, then in self.combinations]
+        self.rules = MarkerRules(nlp)
 
     def __call__(self, doc: Doc) -> Doc:
         self._match([doc])
@@ -180,14 +105,14 @@ class MarkerMatcher:
         self._sentences(docs, columns, offsets)
         doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), np.diff(offsets))
         parts = [self._phrase_matches(columns, doc_of)]
-        if len(self.matcher):
+        if len(self.rules.matcher):
             parts.append(self._token_pattern_matches(docs, offsets))
-        if self.caps_words:
+        if self.rules.caps_words:
             parts.append(self._caps_matches(columns, doc_of))
-        batch = MarkerBatch(self.labels, self.patterns, [doc.user_data.get(SPEAKER_KEY) for doc in docs], columns,
-                            offsets)
+        speakers = [doc.user_data.get(SPEAKER_KEY) for doc in docs]
+        batch = MarkerBatch(self.rules.labels, self.rules.patterns, speakers, columns, offsets)
         batch.set_matches(*_in_doc_order(parts))
-        for label, rule_id, first, then in self._combination_indices:
+        for label, rule_id, first, then in self.rules.combinations:
             found = self._combine(batch, label, rule_id, first, then)
             if found is not None:
                 so_far = (batch.match_docs, batch.match_labels, batch.match_patterns, batch.starts, batch.ends,
@@ -221,33 +146,34 @@ class MarkerMatcher:
                     docs[number].from_array([SENT_START], values[low:high])
 
     def _phrase_matches(self, columns: np.ndarray, doc_of: np.ndarray) -> tuple[np.ndarray, ...]:
-        hits = self.table.find(columns[:, LOWER_COLUMN], doc_of)
+        hits = self.rules.table.find(columns[:, LOWER_COLUMN], doc_of)
         keys, starts = hits.keys, hits.starts
         ends = starts + hits.lengths
-        conditions = self._key_conditions[keys]
+        conditions = self.rules.key_conditions[keys]
         at_start = columns[starts, SENT_START_COLUMN] == 1
         wanted = (conditions == NO_CONDITION) | (at_start == (conditions == AT_SENTENCE_START))
         keys, starts, ends = keys[wanted], starts[wanted], ends[wanted]
         docs = doc_of[starts]
-        order = np.lexsort((ends, starts, self._key_ranks[keys], docs))
+        order = np.lexsort((ends, starts, self.rules.key_ranks[keys], docs))
         keys, starts, ends, docs = keys[order], starts[order], ends[order], docs[order]
         kept = _without_overlaps(docs, keys, starts, ends)
         keys, starts, ends, docs = keys[kept], starts[kept], ends[kept], docs[kept]
-        return (docs, self._key_labels[keys], self._key_patterns[keys], starts, ends,
+        return (docs, self.rules.key_labels[keys], self.rules.key_patterns[keys], starts, ends,
                 np.full(len(keys), PHRASE, dtype=np.int64))
 
     def _token_pattern_matches(self, docs: Sequence[Doc], offsets: np.ndarray) -> tuple[np.ndarray, ...]:
-        found = [(number, self._matcher_keys[match_id], start + int(offsets[number]), end + int(offsets[number]))
-                 for number, doc in enumerate(docs) for match_id, start, end in self.matcher(doc)]
+        keys, matcher = self.rules.matcher_keys, self.rules.matcher
+        found = [(number, keys[match_id], start + int(offsets[number]), end + int(offsets[number]))
+                 for number, doc in enumerate(docs) for match_id, start, end in matcher(doc)]
         numbers, keys, starts, ends = (np.array(values, dtype=np.int64).reshape(-1) for values in
                                        (zip(*found, strict=True) if found else ([], [], [], [])))
-        return (numbers, self._key_labels[keys], self._key_patterns[keys], starts, ends,
+        return (numbers, self.rules.key_labels[keys], self.rules.key_patterns[keys], starts, ends,
                 np.full(len(keys), TOKEN_PATTERN, dtype=np.int64))
 
     def _caps_matches(self, columns: np.ndarray, doc_of: np.ndarray) -> tuple[np.ndarray, ...]:
         upper_words = (columns[:, UPPER_COLUMN] == 1) & (columns[:, ALPHA_COLUMN] == 1)
         positions, labels, patterns = [], [], []
-        for label, pattern, minimum in self.caps_words:
+        for label, pattern, minimum in self.rules.caps_words:
             found = np.flatnonzero(upper_words & (columns[:, LENGTH_COLUMN] >= minimum))
             positions.append(found)
             labels.append(np.full(len(found), label, dtype=np.int64))

@@ -256,3 +256,25 @@ def test_sentence_final_characters_can_be_compared_lower_cased():
     others = [hex(code) for code in range(sys.maxunicode + 1)
               if chr(code) not in finals and chr(code).lower() in finals]
     assert not others
+
+
+def test_patterns_that_are_not_phrases_run_in_spacys_matcher(monkeypatch):
+    """No pattern of ours needs it today, but one with a shape (a number, a wildcard) would run there."""
+    from analytics.scoring.components import MarkerMatcher
+
+    extra = {"label": "ERROR_CODE", "id": "error-number", "pattern": [{"LOWER": "error"}, {"IS_DIGIT": True}]}
+    ours = resources.load_patterns()
+    monkeypatch.setattr(resources, "load_patterns", lambda: (*ours, extra))
+    nlp = spacy.blank("en")
+    markers = MarkerMatcher(nlp, spans_key=None)
+    assert len(markers.rules.matcher) == 1
+    docs = [nlp.make_doc(text) for text in ("Sorry, I see error 42 again", "no code here", "error 7")]
+    markers._match(docs)
+    found = [[match for match in markers_of(doc) if match[0] == "ERROR_CODE"] for doc in docs]
+    assert found == [[("ERROR_CODE", "error-number", 4, 6)], [], [("ERROR_CODE", "error-number", 0, 2)]]
+    listed = [label for label, _, _, _ in markers_of(docs[0])]
+    assert "APOLOGIZING" in listed and listed[-1] == "ERROR_CODE"  # after the phrase matches, as before
+
+
+def markers_of(doc):
+    return doc._.cxqa_matches
