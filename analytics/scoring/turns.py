@@ -99,15 +99,11 @@ def _asked(batch: MarkerBatch, text: str, asks: list[tuple[str, int]]) -> tuple[
     return tuple(slots)
 
 
-def _analyze_batch(batch: MarkerBatch, numbers: list[int], turns: Sequence[TurnInput], indices: Sequence[int],
-                   texts: Sequence[str]) -> list[TurnAnalysis]:
-    count = len(numbers)
-    rows = np.array(numbers, dtype=np.int64)
-    local = np.full(len(batch), -1, dtype=np.int64)  # batch Doc number -> position in ``numbers``
-    local[rows] = np.arange(count)
-    is_customer = np.array([turn.speaker == "customer" for turn in turns], dtype=bool)
-    wanted_labels = _wanted(batch.labels)[is_customer.astype(np.int64)]  # (turns x labels)
-
+def _markers_by_turn(batch: MarkerBatch, local: np.ndarray, wanted_labels: np.ndarray,
+                     count: int) -> tuple[list[list[Marker]], dict[int, list[tuple[str, int]]]]:
+    """Each turn's markers that matter for its speaker, in text order (``local``: batch Doc number -> turn, -1
+    for Docs not analysed; ``wanted_labels``: turns x labels), and the ASK markers (slot, batch position of the
+    first token) of each turn that has any, in the order they were found."""
     match_turns = local[batch.match_docs]
     chosen = match_turns >= 0
     chosen[chosen] = wanted_labels[match_turns[chosen], batch.match_labels[chosen]]
@@ -116,57 +112,63 @@ def _analyze_batch(batch: MarkerBatch, numbers: list[int], turns: Sequence[TurnI
     starts, ends = batch.starts[chosen], batch.ends[chosen]
     order = np.lexsort((np.arange(len(chosen)), ends, starts, turn_of))  # by position, stable
     columns = batch.columns
-    sorted_turns = turn_of[order]
     firsts = columns[starts[order], IDX_COLUMN].astype(np.int64).tolist()
     lasts = (columns[ends[order] - 1, IDX_COLUMN] + columns[ends[order] - 1, LENGTH_COLUMN]).astype(np.int64).tolist()
     label_names = _names(batch.labels)[batch.match_labels[chosen[order]]].tolist()
     pattern_names = _names(batch.patterns)[batch.match_patterns[chosen[order]]].tolist()
-    all_markers = list(map(_new_marker, zip(label_names, pattern_names, firsts, lasts, strict=True)))
-    bounds = np.searchsorted(sorted_turns, np.arange(count + 1)).tolist()
-
+    markers = list(map(_new_marker, zip(label_names, pattern_names, firsts, lasts, strict=True)))
+    bounds = np.searchsorted(turn_of[order], np.arange(count + 1)).tolist()
+    by_turn = [markers[bounds[turn]:bounds[turn + 1]] for turn in range(count)]
     asks: dict[int, list[tuple[str, int]]] = {}
     if ASK in batch.labels:
         is_ask = batch.match_labels[chosen] == batch.labels.index(ASK)
         for turn, pattern, start in zip(turn_of[is_ask].tolist(), batch.match_patterns[chosen][is_ask].tolist(),
                                         starts[is_ask].tolist(), strict=True):
             asks.setdefault(turn, []).append((batch.patterns[pattern], start))
+    return by_turn, asks
 
-    labels = batch.labels
-    customers = np.flatnonzero(is_customer)
-    responders = np.flatnonzero(~is_customer)
-    counts = batch.counts[rows] * wanted_labels
-    label_counts = _row_dicts(counts, labels, np.arange(count), count)
-    contributions = _row_dicts(batch.contributions[rows], labels, responders, count,
-                               present=(batch.counts[rows] > 0) & batch.contributing)
-    cues = _row_dicts(batch.cue_counts[rows], labels, customers, count)
+
+def _analyze_batch(batch: MarkerBatch, numbers: list[int], turns: Sequence[TurnInput], indices: Sequence[int],
+                   texts: Sequence[str]) -> list[TurnAnalysis]:
+    count = len(numbers)
+    rows = np.array(numbers, dtype=np.int64)
+    local = np.full(len(batch), -1, dtype=np.int64)  # batch Doc number -> position in ``numbers``
+    local[rows] = np.arange(count)
+    is_customer = np.array([turn.speaker == "customer" for turn in turns], dtype=bool)
+    wanted_labels = _wanted(batch.labels)[is_customer.astype(np.int64)]  # (turns x labels)
+    markers, asks = _markers_by_turn(batch, local, wanted_labels, count)
+
+    labels, counts = batch.labels, batch.counts[rows]
+    label_counts = _row_dicts(counts * wanted_labels, labels, np.arange(count), count)
+    contributions = _row_dicts(batch.contributions[rows], labels, np.flatnonzero(~is_customer), count,
+                               present=(counts > 0) & batch.contributing)
+    cues = _row_dicts(batch.cue_counts[rows], labels, np.flatnonzero(is_customer), count)
     politeness, lexical = batch.politeness[rows].tolist(), batch.lexical[rows].tolist()
     complaint = batch.complaint[rows].tolist()
 
     analyses = []
     for position, turn in enumerate(turns):
         text = texts[position]
-        markers = all_markers[bounds[position]:bounds[position + 1]]
+        common = (indices[position], turn.speaker, text, turn.ts, turn.agent_id, markers[position],
+                  label_counts[position])
         if is_customer[position]:
-            value = complaint[position]
-            if value == value:  # not NaN: the complaint component scored it
-                analyses.append(_new_analysis((indices[position], turn.speaker, text, turn.ts, turn.agent_id, markers,
-                                               label_counts[position], None, _EMPTY, value, cues[position], ())))
-                continue
-            analyses.append(_new_analysis((indices[position], turn.speaker, text, turn.ts, turn.agent_id, markers,
-                                           label_counts[position], None, _EMPTY, None, _EMPTY, ())))
+            intensity = complaint[position]
+            if intensity == intensity:  # not NaN: the complaint component scored it
+                analyses.append(_new_analysis((*common, None, _EMPTY, intensity, cues[position], ())))
+            else:
+                analyses.append(_new_analysis((*common, None, _EMPTY, None, _EMPTY, ())))
             continue
-        value = politeness[position]
+        probability: float | None = politeness[position]
         turn_contributions: Mapping = _EMPTY
-        if value == value:
+        if probability == probability:  # not NaN: the politeness component scored it
             turn_contributions = contributions[position]
             if turn_contributions is _EMPTY:
                 turn_contributions = {}
             turn_contributions["lexical"] = lexical[position]  # a dict of its own, made by _row_dicts
         else:
-            value = None
+            probability = None
         asked = _asked(batch, text, asks[position]) if position in asks else ()
-        analyses.append(_new_analysis((indices[position], turn.speaker, text, turn.ts, turn.agent_id, markers,
-                                       label_counts[position], value, turn_contributions, None, _EMPTY, asked)))
+        analyses.append(_new_analysis((*common, probability, turn_contributions, None, _EMPTY, asked)))
     return analyses
 
 
