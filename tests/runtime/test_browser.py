@@ -121,3 +121,27 @@ def test_goodbye_brings_the_nps_survey_buttons(page, runtime_stack):
         timeout=ANSWER_TIMEOUT_MS,
     )
     assert_nothing_left_the_machine(page)
+
+
+def wait_for_list_items(page, selector: str, count: int) -> list[str]:
+    page.wait_for_function("([selector, count]) => document.querySelectorAll(selector).length >= count",
+                           arg=[selector, count], timeout=ANSWER_TIMEOUT_MS)
+    return [text.strip() for text in page.locator(selector).all_inner_texts()]
+
+
+def test_steps_and_the_warranty_overview_show_as_lists(page):
+    """The widget's markdown makes a list only after a blank line; without it the numbered steps ran together
+    into one paragraph."""
+    page.click("button.rw-launcher")
+    wait_for_bot_messages(page, 1)
+    send(page, "how long is the warranty?")
+    products = wait_for_list_items(page, ".rw-response ul li", 2)
+    assert any("Nimbus Router" in item and "months" in item for item in products)
+    send(page, "it won't turn on")
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.rw-response')).some(e => /Which product/.test(e.innerText))",
+        timeout=ANSWER_TIMEOUT_MS)
+    send(page, "the router")
+    steps = wait_for_list_items(page, ".rw-response ol li", 2)
+    assert steps[0].startswith("Check that the power adapter is plugged in")
+    assert_nothing_left_the_machine(page)
