@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
-from analytics.sync.tracker_events import EVENTS, TrackerEvent, max_event_id, sender_events, session_start_id
+from analytics.sync.tracker_events import (
+    EVENTS,
+    TrackerEvent,
+    first_event_id_since,
+    max_event_id,
+    sender_events,
+    session_start_id,
+)
+
+# How long after its timestamp an event may reach the table: Rasa saves a turn's events when the turn ends
+# (after custom actions, up to their timeout), and several Rasa servers' clocks may differ a little.
+LATE_INSERT_MARGIN_SECONDS = 600.0
 
 
 def idle_senders(conn: Connection, now: float, idle_seconds: float, max_idle_seconds: float) -> list[tuple[str, float]]:
-    """(sender, last message time) for senders whose last message is between ``idle`` and ``max_idle`` old."""
+    """(sender, last message time) for senders whose last message is between ``idle`` and ``max_idle`` old.
+
+    Reads only the events of the last ``max_idle`` (plus the late-insert margin), found by id: the table
+    holds every conversation ever had and has no index on ``timestamp`` or ``type_name``.
+    """
+    since = now - max_idle_seconds
+    from_id = first_event_id_since(conn, since - LATE_INSERT_MARGIN_SECONDS)
     last_message = func.max(EVENTS.c.timestamp)
     rows = conn.execute(
         select(EVENTS.c.sender_id, last_message)
-        .where(EVENTS.c.type_name == "user", EVENTS.c.timestamp >= now - max_idle_seconds)
+        .where(EVENTS.c.id >= from_id, EVENTS.c.type_name == "user", EVENTS.c.timestamp >= since)
         .group_by(EVENTS.c.sender_id)
         .having(last_message <= now - idle_seconds)
         .order_by(last_message)

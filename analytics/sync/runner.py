@@ -15,14 +15,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from analytics.storage.models import SyncCursor
 from analytics.sync.tracker_events import (
-    EVENTS,
     first_new_event_by_sender,
     has_events_table,
+    last_event_id_at_or_before,
     max_event_id,
     sender_events,
     session_start_id,
@@ -80,7 +80,7 @@ def _save_cursor(session: Session, name: str, position: int) -> None:
 
 def _settled_event_id(tracker_engine: Engine, before_timestamp: float) -> int:
     with tracker_engine.connect() as conn:
-        return conn.execute(select(func.max(EVENTS.c.id)).where(EVENTS.c.timestamp <= before_timestamp)).scalar() or 0
+        return last_event_id_at_or_before(conn, before_timestamp)
 
 
 def default_touchpoint_for(intents: Sequence[str]) -> str:

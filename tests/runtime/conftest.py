@@ -12,9 +12,14 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
+from analytics.storage.db import make_engine
+from analytics.sync.tracker_db import make_tracker_engine
 from tests.support.ci import skip_or_fail_in_ci
 from tests.support.rasa_servers import RuntimeStack, model_or_skip, started
+from tests.support.tracker_fixture import create_events_table
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -60,3 +65,32 @@ def browser(chromium_path):
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_tracker_admin(postgres_url):
+    """A PostgreSQL database of its own for tracker tables (Rasa's store is a separate database)."""
+    admin_url = make_url(postgres_url).set(database="postgres").render_as_string(hide_password=False)
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"cxqa_tracker_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def tracker_engine(request, db_url, tmp_path):
+    """An empty ``events`` table on the same kind of database as ``db_url``."""
+    if db_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'rasa_tracker.db'}"
+    else:
+        url = request.getfixturevalue("postgres_tracker_admin")
+    engine = make_tracker_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS events"))
+    create_events_table(engine)
+    yield engine
+    engine.dispose()

@@ -8,51 +8,18 @@ handoff tickets), rec-two-sessions (/session_start splits it in two).
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
 
-from analytics.storage.db import make_engine
 from analytics.storage.models import Conversation, Customer, HandoffTicket, SyncCursor, Touchpoint, Turn
 from analytics.sync.runner import sync_tracker
 from analytics.sync.tracker_db import make_tracker_engine
-from tests.support.tracker_fixture import RECORDED_TICKETS, create_events_table, insert_events, read_jsonl
+from tests.support.tracker_fixture import RECORDED_TICKETS, insert_events, read_jsonl
 from tests.support.tracker_fixture import recorded_events as load_recorded_events
 
 FAR_FUTURE = 4_000_000_000.0  # "now" for sync: every recorded event has settled
-
-
-@pytest.fixture(scope="session")
-def postgres_tracker_admin(postgres_url):
-    """A PostgreSQL database of its own for tracker tables (Rasa's store is a separate database)."""
-    admin_url = make_url(postgres_url).set(database="postgres").render_as_string(hide_password=False)
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"cxqa_tracker_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture
-def tracker_engine(request, db_url, tmp_path):
-    """An empty ``events`` table on the same kind of database as ``db_url``."""
-    if db_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'rasa_tracker.db'}"
-    else:
-        url = request.getfixturevalue("postgres_tracker_admin")
-    engine = make_tracker_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS events"))
-    create_events_table(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")

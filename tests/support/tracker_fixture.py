@@ -1,6 +1,6 @@
-"""Rasa's tracker ``events`` table for tests: created exactly as Rasa 3.6's SQLTrackerStore defines it, and
-filled with rows recorded from a real Rasa run (tests/runtime/data/tracker_events.jsonl, made by
-``python -m tests.support.record_tracker_events``)."""
+"""Rasa's tracker ``events`` table for tests: created exactly as Rasa 3.6's SQLTrackerStore defines it
+(``analytics.sync.rasa_events_schema``), and filled with rows recorded from a real Rasa run
+(tests/runtime/data/tracker_events.jsonl, made by ``python -m tests.support.record_tracker_events``)."""
 
 from __future__ import annotations
 
@@ -9,29 +9,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, Text, insert
+from sqlalchemy import Engine, insert
+
+from analytics.sync.rasa_events_schema import EVENTS_TABLE, create_events_table
+
+__all__ = ["EVENTS_TABLE", "create_events_table", "insert_events", "read_jsonl", "recorded_events"]
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "runtime" / "data"
 RECORDED_EVENTS = DATA_DIR / "tracker_events.jsonl"
 RECORDED_TICKETS = DATA_DIR / "handoff_tickets.jsonl"
-
-# rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent (Rasa 3.6.21).
-metadata = MetaData()
-EVENTS_TABLE = Table(
-    "events",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255), nullable=False, index=True),
-    Column("type_name", String(255), nullable=False),
-    Column("timestamp", Float),
-    Column("intent_name", String(255)),
-    Column("action_name", String(255)),
-    Column("data", Text),
-)
-
-
-def create_events_table(engine: Engine) -> None:
-    metadata.create_all(engine)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
