@@ -1,7 +1,7 @@
 """Bot latency under load: our bot against a bare ``rasa init`` bot, over Rasa's REST channel.
 
     .venv/bin/python benchmarks/bot_latency.py [--levels 1,10,50] [--messages 200] [--rounds 2]
-        [--bare-model PATH] [--json out.json]
+        [--bare-model PATH] [--json out.json] [--plot latency.png]
 
 For each concurrency level, that many simulated customers play the conversations of
 benchmarks/bot_latency_conversations.yml, each sending its next message as soon as it has the answer.
@@ -18,7 +18,10 @@ How each bot runs (the same way, except for what makes it *our* bot):
 Both servers stay up for the whole run, but only one is measured at a time: each level is measured in
 ``--rounds`` rounds per bot in ABBA order (bare, ours, ours, bare, ...) so that load drift on a shared
 machine hits both alike; each round starts with a few unmeasured warm-up messages. Prints p50/p95 latency
-and messages/s per bot, and our p95 over the bare bot's (goal: at most 1.3 at every level).
+and messages/s per bot, and our p95 over the bare bot's (goal: at most 1.3 at every level); the mean too,
+which with the customers always waiting is customers / (messages/s) (Little's law), so a lower median at the
+same or lower throughput means a more uneven queue, not a faster bot. ``--plot`` draws each level's latency
+distribution (cumulative share of messages answered within t), both bots on one chart per level.
 """
 
 from __future__ import annotations
@@ -72,6 +75,10 @@ class LevelResult:
     @property
     def p95_ms(self) -> float:
         return percentile(self.latencies, 0.95) * 1000
+
+    @property
+    def mean_ms(self) -> float:
+        return sum(self.latencies) / len(self.latencies) * 1000 if self.latencies else 0.0
 
     @property
     def messages_per_second(self) -> float:
@@ -234,6 +241,7 @@ def measure_interleaved(
             result = merge(runs[bot])
             print(
                 f"  {bot:>4} x{level:<3} p50 {result.p50_ms:7.1f} ms  p95 {result.p95_ms:7.1f} ms  "
+                f"mean {result.mean_ms:7.1f} ms  "
                 f"{result.messages_per_second:6.1f} msg/s  ({len(result.latencies)} messages, {result.errors} errors)",
                 flush=True,
             )
@@ -248,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per bot and level (ABBA)")
     parser.add_argument("--bare-model", type=Path, help="reuse a trained `rasa init` model")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--plot", type=Path, help="also draw the latency distributions into this PNG")
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.levels.split(",")]
     scripts = yaml.safe_load(CONVERSATIONS.read_text(encoding="utf-8"))["conversations"]
@@ -273,7 +282,10 @@ def main(argv: list[str] | None = None) -> int:
                 server.stop()
     ours, bare = results["ours"], results["bare"]
 
-    print("\ncustomers   ours p50/p95 (ms)   bare p50/p95 (ms)   ours/bare p95   ours msg/s  bare msg/s")
+    print(
+        "\ncustomers   ours p50/p95 (ms)   bare p50/p95 (ms)   ours/bare p95   ours msg/s  bare msg/s"
+        "   ours/bare mean"
+    )
     rows = []
     for our, base in zip(ours, bare, strict=True):
         ratio = our.p95_ms / base.p95_ms
@@ -284,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
                 "ours_p95_ms": round(our.p95_ms, 1),
                 "bare_p50_ms": round(base.p50_ms, 1),
                 "bare_p95_ms": round(base.p95_ms, 1),
+                "ours_mean_ms": round(our.mean_ms, 1),
+                "bare_mean_ms": round(base.mean_ms, 1),
                 "p95_ratio": round(ratio, 2),
                 "ours_msg_s": round(our.messages_per_second, 1),
                 "bare_msg_s": round(base.messages_per_second, 1),
@@ -294,10 +308,40 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{our.customers:>9}   {our.p50_ms:7.1f} / {our.p95_ms:7.1f}   {base.p50_ms:7.1f} / {base.p95_ms:7.1f}"
             f"   {ratio:6.2f} {verdict:<8}   {our.messages_per_second:8.1f}  {base.messages_per_second:9.1f}"
+            f"   {our.mean_ms / base.mean_ms:14.2f}"
         )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    if args.plot:
+        plot_distributions(ours, bare, args.plot)
+        print(f"latency distributions: {args.plot}")
     return 0
+
+
+def plot_distributions(ours: list[LevelResult], bare: list[LevelResult], path: Path) -> None:
+    """One panel per level: the share of messages answered within t, ours and bare."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(ours), figsize=(5 * len(ours), 4), squeeze=False)
+    for axis, our, base in zip(axes[0], ours, bare, strict=True):
+        for result, colour in ((our, "tab:blue"), (base, "tab:grey")):
+            ordered = sorted(latency * 1000 for latency in result.latencies)
+            shares = [(index + 1) / len(ordered) for index in range(len(ordered))]
+            label = f"{result.bot}: p50 {result.p50_ms:.0f}, p95 {result.p95_ms:.0f}, mean {result.mean_ms:.0f} ms"
+            axis.step(ordered, shares, where="post", color=colour, label=label)
+        axis.set_xscale("log")
+        axis.set_title(f"{our.customers} customer{'s' if our.customers > 1 else ''}")
+        axis.set_xlabel("reply time (ms, log scale)")
+        axis.set_ylabel("share of messages answered")
+        axis.axhline(0.5, color="lightgrey", linewidth=0.8)
+        axis.axhline(0.95, color="lightgrey", linewidth=0.8)
+        axis.legend(loc="lower right", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
 
 
 if __name__ == "__main__":
