@@ -1,10 +1,11 @@
 """Bot latency under load: our bot against a bare ``rasa init`` bot, over Rasa's REST channel.
 
     .venv/bin/python benchmarks/bot_latency.py [--levels 1,10,50] [--messages 200] [--rounds 2]
-        [--bare-model PATH] [--json out.json] [--plot latency.png]
+        [--think-seconds 0] [--bare-model PATH] [--json out.json] [--plot latency.png]
 
 For each concurrency level, that many simulated customers play the conversations of
-benchmarks/bot_latency_conversations.yml, each sending its next message as soon as it has the answer.
+benchmarks/bot_latency_conversations.yml, each sending its next message as soon as it has the answer
+(a saturation test), or, with ``--think-seconds``, after reading and typing as people do.
 
 How each bot runs (the same way, except for what makes it *our* bot):
 - ours: as `make run` runs it (``python -m bot.launcher --no-web --no-scheduler``): our action server, Rasa
@@ -31,6 +32,7 @@ import asyncio
 import json
 import math
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -89,10 +91,20 @@ class LevelResult:
 
 
 async def customer(
-    client: httpx.AsyncClient, url: str, scripts: list[list[str]], offset: int, budget: int, result: LevelResult
+    client: httpx.AsyncClient,
+    url: str,
+    scripts: list[list[str]],
+    offset: int,
+    budget: int,
+    result: LevelResult,
+    think_seconds: float = 0.0,
 ) -> None:
-    """One customer: whole conversations, a fresh sender each, until ``budget`` messages are sent."""
+    """One customer: whole conversations, a fresh sender each, until ``budget`` messages are sent, reading
+    and typing for 0.5-1.5x ``think_seconds`` after each answer (0: the next message at once)."""
     sent, index = 0, offset
+    pause = random.Random(offset)
+    if think_seconds:
+        await asyncio.sleep(pause.uniform(0, think_seconds))  # customers arrive spread out, not all at once
     while sent < budget:
         sender = f"bench-{uuid.uuid4().hex[:10]}"
         for message in scripts[index % len(scripts)]:
@@ -106,11 +118,13 @@ async def customer(
             except httpx.HTTPError:
                 result.errors += 1
             sent += 1
+            if think_seconds:
+                await asyncio.sleep(think_seconds * pause.uniform(0.5, 1.5))
         index += 1
 
 
 async def run_level(
-    bot: str, rest_url: str, customers: int, total_messages: int, scripts: list[list[str]]
+    bot: str, rest_url: str, customers: int, total_messages: int, scripts: list[list[str]], think_seconds: float = 0.0
 ) -> LevelResult:
     result = LevelResult(bot, customers)
     budget = max(1, math.ceil(total_messages / customers))
@@ -119,7 +133,9 @@ async def run_level(
         # Warm-up: the first replies of a fresh server are slow (TensorFlow graphs); not measured.
         await asyncio.gather(*(customer(client, rest_url, scripts, i, 2, LevelResult(bot, 1)) for i in range(3)))
         started = time.perf_counter()
-        await asyncio.gather(*(customer(client, rest_url, scripts, i, budget, result) for i in range(customers)))
+        await asyncio.gather(
+            *(customer(client, rest_url, scripts, i, budget, result, think_seconds) for i in range(customers))
+        )
         result.elapsed = time.perf_counter() - started
     return result
 
@@ -226,7 +242,12 @@ def merge(results: list[LevelResult]) -> LevelResult:
 
 
 def measure_interleaved(
-    urls: dict[str, str], levels: list[int], messages: int, rounds: int, scripts: list[list[str]]
+    urls: dict[str, str],
+    levels: list[int],
+    messages: int,
+    rounds: int,
+    scripts: list[list[str]],
+    think_seconds: float = 0.0,
 ) -> dict[str, list[LevelResult]]:
     """Each level: ``rounds`` rounds per bot in ABBA order, ``messages / rounds`` messages per round."""
     per_round = max(1, math.ceil(messages / rounds))
@@ -236,7 +257,7 @@ def measure_interleaved(
         runs: dict[str, list[LevelResult]] = {bot: [] for bot in urls}
         for bot in order:
             webhook = f"{urls[bot]}/webhooks/rest/webhook"
-            runs[bot].append(asyncio.run(run_level(bot, webhook, level, per_round, scripts)))
+            runs[bot].append(asyncio.run(run_level(bot, webhook, level, per_round, scripts, think_seconds)))
         for bot in ("bare", "ours"):
             result = merge(runs[bot])
             print(
@@ -254,6 +275,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", default="1,10,50", help="concurrent customers, comma-separated")
     parser.add_argument("--messages", type=int, default=200, help="messages measured per level and bot")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per bot and level (ABBA)")
+    parser.add_argument(
+        "--think-seconds",
+        type=float,
+        default=0.0,
+        help="customers pause 0.5-1.5x this long after each answer, as people read and type (default 0: "
+        "each sends at once, which saturates the server)",
+    )
     parser.add_argument("--bare-model", type=Path, help="reuse a trained `rasa init` model")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--plot", type=Path, help="also draw the latency distributions into this PNG")
@@ -275,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             our_server, our_url = start_our_bot(workdir)
             servers.append(our_server)
             results = measure_interleaved(
-                {"bare": bare_url, "ours": our_url}, levels, args.messages, args.rounds, scripts
+                {"bare": bare_url, "ours": our_url}, levels, args.messages, args.rounds, scripts, args.think_seconds
             )
         finally:
             for server in servers:
