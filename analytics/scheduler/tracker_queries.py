@@ -36,7 +36,7 @@ def idle_senders(conn: Connection, now: float, idle_seconds: float, max_idle_sec
     )
     last_message: dict[str, float] = {}
     for sender, stamp in rows:
-        if stamp > last_message.get(sender, since - 1.0):
+        if sender not in last_message or stamp > last_message[sender]:
             last_message[sender] = float(stamp)
     quiet = [(sender, last) for sender, last in last_message.items() if last <= now - idle_seconds]
     return sorted(quiet, key=lambda item: (item[1], item[0]))
