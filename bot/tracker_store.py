@@ -19,11 +19,13 @@ from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot import remote_action_validation
+from bot import action_call_timeout, remote_action_validation
 
 # Rasa imports this module when it starts the server (bot/endpoints.yml): the moment to make its check of
-# the action server's replies cheap (see bot/remote_action_validation.py).
+# the action server's replies cheap (see bot/remote_action_validation.py) and to give its calls to the
+# action server a timeout of a few seconds (see bot/action_call_timeout.py).
 remote_action_validation.install()
+action_call_timeout.install()
 
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000")
 
