@@ -4,8 +4,15 @@
 2. the loopback action server, the Rasa server (REST + socket.io channels, SQL tracker store), the support
    page and the scheduler (tracker sync, NPS triggers), each in its own process group;
 3. waits until each answers, prints the URLs, and on Ctrl-C (SIGINT) or SIGTERM stops every process it
-   started: SIGTERM to each group, SIGKILL to what is left after a grace period. If one of them dies, the
-   launcher stops the others and exits non-zero.
+   started: SIGTERM to each group, SIGKILL to what is left after a grace period.
+4. supervises them: a child that exits on its own is started again after a backoff (1 s, 2 s, 4 s ... at most
+   30 s; back to 1 s once it has been up for a minute) while the others keep running; each death (exit code,
+   the end of its log) and each restart is logged to stdout and var/logs/launcher.log. A child that dies 5
+   times in a row before it ever became ready is broken, not unlucky: the launcher stops everything and
+   exits 1 with the reason (``RestartPolicy``).
+
+Everything it creates, and everything its children create, is readable by the owner only (umask 077; var/
+and the log directory 0700; databases, spool and logs 0600, also when an older version made them 0644).
 
 Settings come from environment variables (defaults in ``LaunchSettings.from_environment``); every server
 listens on 127.0.0.1 unless told otherwise. Logs of the children go to var/logs/ (``CXQA_LOG_DIR``).
@@ -38,6 +45,24 @@ class LaunchError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class RestartPolicy:
+    """When a child that exited on its own is started again, and when the launcher gives up instead."""
+
+    first_delay_seconds: float = 1.0
+    max_delay_seconds: float = 30.0
+    # Up this long, a child has recovered: its next death starts the backoff again at the first delay.
+    stable_after_seconds: float = 60.0
+    # Deaths in a row before the child became ready (answered its URL): then it is broken, not unlucky.
+    max_failed_starts: int = 5
+    # A child without a readiness URL (the scheduler) counts as started once it has run this long.
+    settle_seconds: float = 5.0
+
+    def delay(self, deaths_in_a_row: int) -> float:
+        """1 s, 2 s, 4 s ... (with the defaults) for the 1st, 2nd, 3rd death in a row; never above the cap."""
+        return min(self.first_delay_seconds * 2 ** max(0, deaths_in_a_row - 1), self.max_delay_seconds)
+
+
+@dataclass(frozen=True)
 class LaunchSettings:
     web_host: str = "127.0.0.1"
     web_port: int = 8000
@@ -56,6 +81,7 @@ class LaunchSettings:
     with_scheduler: bool = True
     with_actions: bool = True
     setup_database: bool = True
+    restart: RestartPolicy = field(default_factory=RestartPolicy)
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> LaunchSettings:
@@ -71,6 +97,22 @@ class LaunchSettings:
             raw = env.get(name)
             return (REPO_ROOT / raw).resolve() if raw else default
 
+        def seconds(name: str, default: float, maximum: float) -> float:
+            raw = env.get(name, "").strip() or str(default)
+            try:
+                value = float(raw)
+            except ValueError:
+                value = float("nan")
+            if not 0 < value <= maximum:  # also false for nan
+                raise LaunchError(f"{name}={raw!r} is not a number of seconds between 0 and {maximum:g}")
+            return value
+
+        # Read by Rasa (bot/action_call_timeout.py); checked here so that a typo is a clear error at start.
+        seconds("CXQA_ACTION_TIMEOUT_SECONDS", 5.0, 300.0)
+        restart = RestartPolicy(
+            first_delay_seconds=seconds("CXQA_RESTART_DELAY_SECONDS", RestartPolicy.first_delay_seconds, 600.0),
+            max_delay_seconds=seconds("CXQA_RESTART_MAX_DELAY_SECONDS", RestartPolicy.max_delay_seconds, 3600.0),
+        )
         return cls(
             web_host=env.get("CXQA_WEB_HOST", "127.0.0.1"),
             web_port=port("CXQA_WEB_PORT", 8000),
@@ -82,7 +124,8 @@ class LaunchSettings:
             rasa_bin=path("CXQA_RASA_BIN", cls.rasa_bin),
             log_dir=path("CXQA_LOG_DIR", cls.log_dir),
             rasa_public_url=env.get("CXQA_RASA_PUBLIC_URL", ""),
-            start_timeout_seconds=float(env.get("CXQA_START_TIMEOUT", cls.start_timeout_seconds)),
+            start_timeout_seconds=seconds("CXQA_START_TIMEOUT", cls.start_timeout_seconds, 86400.0),
+            restart=restart,
         )
 
     @property
@@ -172,6 +215,13 @@ class Child:
     is_ready: Callable[[bytes], bool] = field(default=lambda _body: True)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    # Supervision state (Supervisor): when the current process started, whether it answered, restarts.
+    started_at: float = 0.0
+    ready: bool = False
+    starts: int = 0
+    deaths_in_a_row: int = 0  # the backoff's exponent; back to 0 after RestartPolicy.stable_after_seconds up
+    failed_starts: int = 0  # deaths in a row before it became ready
+    restart_at: float | None = None  # dead, to be started again at this time.monotonic()
 
 
 def planned_children(settings: LaunchSettings) -> list[Child]:
@@ -221,7 +271,7 @@ def _port_is_free(host: str, port: int) -> bool:
 
 
 class Supervisor:
-    """Starts children in their own process groups and stops them all, whatever happens."""
+    """Starts children in their own process groups, restarts one that dies, and stops them all, whatever happens."""
 
     def __init__(self, settings: LaunchSettings, env: dict[str, str]) -> None:
         self.settings = settings
@@ -240,9 +290,11 @@ class Supervisor:
             raise LaunchError(f"{description} failed:\n{(result.stdout + result.stderr).strip()[-2000:]}")
 
     def start(self, child: Child) -> None:
-        self.settings.log_dir.mkdir(parents=True, exist_ok=True)
+        """Start ``child`` (again, after a death); its output is appended to <log dir>/<name>.log."""
+        private_directory(self.settings.log_dir)
         child.log_path = self.settings.log_dir / f"{child.name}.log"
         with open(child.log_path, "ab") as log:
+            make_private(child.log_path)  # the umask covers new files; this covers a log made before it
             child.process = subprocess.Popen(
                 child.command,
                 cwd=REPO_ROOT,
@@ -252,28 +304,83 @@ class Supervisor:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: we stop it, and all it spawned, as one
             )
-        self.children.append(child)
-        say(f"started {child.name} (pid {child.process.pid}, log {child.log_path})")
+        child.started_at = time.monotonic()
+        child.ready = False
+        child.restart_at = None
+        child.starts += 1
+        if child not in self.children:
+            self.children.append(child)
+        if child.starts == 1:
+            say(f"started {child.name} (pid {child.process.pid}, log {child.log_path})")
+        else:
+            say(f"restarted {child.name} (pid {child.process.pid}, start {child.starts})")
+
+    @property
+    def all_ready(self) -> bool:
+        return all(child.ready for child in self.children)
 
     def wait_until_ready(self) -> None:
-        deadline = time.monotonic() + self.settings.start_timeout_seconds
-        pending = [child for child in self.children if child.ready_url]
-        while pending:
-            self.raise_if_a_child_died()
-            if self.stop_requested:
-                return
-            if time.monotonic() > deadline:
-                names = ", ".join(child.name for child in pending)
-                raise LaunchError(f"not ready after {self.settings.start_timeout_seconds:.0f} s: {names}")
-            pending = [child for child in pending if not _answers(child)]
-            if pending:
+        """Supervise until every child is ready (or a stop is requested)."""
+        while not self.stop_requested and not self.all_ready:
+            self.supervise()
+            if not self.all_ready:
                 time.sleep(0.5)
 
-    def raise_if_a_child_died(self) -> None:
+    def run_until_stopped(self) -> None:
+        while not self.stop_requested:
+            self.supervise()
+            time.sleep(0.5)
+
+    def supervise(self) -> None:
+        """One round: notice deaths (schedule a restart, or give up), start what is due, probe readiness.
+
+        Raises ChildKeepsDying when a child died ``max_failed_starts`` times in a row before it became ready,
+        LaunchError when one is not ready ``start_timeout_seconds`` after it started.
+        """
         for child in self.children:
+            if self.stop_requested:
+                return
+            now = time.monotonic()
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    self.start(child)
+                continue
             code = child.process.poll() if child.process else None
             if code is not None:
-                raise ChildDied(child, code)
+                self._child_died(child, code, now)
+            elif not child.ready:
+                self._probe(child, now)
+
+    def _probe(self, child: Child, now: float) -> None:
+        settle = self.settings.restart.settle_seconds
+        ready = _answers(child) if child.ready_url else now - child.started_at >= settle
+        if ready:
+            child.ready = True
+            child.failed_starts = 0
+            if child.starts > 1:
+                say(f"{child.name} is back: ready {time.monotonic() - child.started_at:.1f} s after its restart")
+        elif now - child.started_at > self.settings.start_timeout_seconds:
+            raise LaunchError(f"not ready after {self.settings.start_timeout_seconds:.0f} s: {child.name}")
+
+    def _child_died(self, child: Child, code: int, now: float) -> None:
+        policy = self.settings.restart
+        _signal_group(child.process, signal.SIGKILL)  # what it spawned in its group goes with it
+        uptime = now - child.started_at
+        if uptime >= policy.stable_after_seconds:
+            child.deaths_in_a_row = 0
+        child.deaths_in_a_row += 1
+        if not child.ready:
+            child.failed_starts += 1
+        tail = log_tail(child.log_path, lines=15)
+        say(
+            f"{child.name} (pid {child.process.pid}) {describe_exit(code)} after {uptime:.1f} s"
+            + (f"; its log ({child.log_path}) ends with:\n{_indented(tail)}" if tail else "")
+        )
+        if child.failed_starts >= policy.max_failed_starts:
+            raise ChildKeepsDying(child, code)
+        delay = policy.delay(child.deaths_in_a_row)
+        child.restart_at = now + delay
+        say(f"restarting {child.name} in {delay:g} s (death {child.deaths_in_a_row} in a row)")
 
     def stop_all(self) -> None:
         """SIGTERM every group (newest first), wait, then SIGKILL what is left."""
@@ -297,10 +404,71 @@ class Supervisor:
 
 
 class ChildDied(RuntimeError):
-    def __init__(self, child: Child, code: int) -> None:
-        super().__init__(f"{child.name} exited with code {code}")
+    def __init__(self, child: Child, code: int, message: str = "") -> None:
+        super().__init__(message or f"{child.name} {describe_exit(code)}")
         self.child = child
         self.code = code
+
+
+class ChildKeepsDying(ChildDied):
+    """A child died ``RestartPolicy.max_failed_starts`` times in a row before it ever became ready."""
+
+    def __init__(self, child: Child, code: int) -> None:
+        super().__init__(
+            child,
+            code,
+            f"{child.name} died {child.failed_starts} times in a row before it was ready (last: it "
+            f"{describe_exit(code)}); giving up",
+        )
+
+
+def describe_exit(code: int) -> str:
+    """E.g. 'exited with code 1' or 'was killed by SIGKILL' (Popen's negative return codes are signals)."""
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+def _indented(text: str) -> str:
+    return "\n".join(f"    {line}" for line in text.splitlines())
+
+
+def private_directory(path: Path) -> None:
+    """Create ``path`` (and its parents) if needed; ``path`` itself is made 0700."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):  # not ours: leave it, the files in it are still 0600
+        path.chmod(0o700)
+
+
+def make_private(path: Path) -> None:
+    """0600 if ``path`` exists (files created before the launcher set its umask, by an older version)."""
+    with contextlib.suppress(OSError):
+        if path.is_file():
+            path.chmod(0o600)
+
+
+def secure_runtime_files(settings: LaunchSettings, env: dict[str, str]) -> None:
+    """var/ and the log directory 0700; the SQLite databases (with -wal/-shm), the NPS spool and logs 0600."""
+    from analytics.nps.spool import spool_path
+    from analytics.storage.db import database_url, sqlite_file
+
+    for directory in (REPO_ROOT / "var", settings.log_dir):
+        try:
+            private_directory(directory)
+        except OSError as exc:
+            raise LaunchError(f"cannot create {directory} ({exc.strerror}): set CXQA_LOG_DIR or fix it") from exc
+    files = list(settings.log_dir.glob("*.log*"))
+    for url in (database_url(env.get("CXQA_DATABASE_URL")), env.get("CXQA_TRACKER_URL", "")):
+        database = sqlite_file(url) if url else None
+        if database is not None:
+            files += [database, *database.parent.glob(database.name + "-*")]
+    spool = spool_path(env.get("CXQA_NPS_SPOOL"))
+    files += [spool, *spool.parent.glob(spool.name + ".*")]
+    for path in files:
+        make_private(path)
 
 
 def _answers(child: Child) -> bool:
@@ -318,8 +486,17 @@ def _signal_group(process: subprocess.Popen | None, signum: int) -> None:
         os.killpg(process.pid, signum)
 
 
+class LauncherLog:
+    """Where ``say`` also writes (var/logs/launcher.log once ``main`` knows the log directory)."""
+
+    path: Path | None = None
+
+
 def say(message: str) -> None:
     print(f"[cxqa] {message}", flush=True)
+    if LauncherLog.path is not None:
+        with contextlib.suppress(OSError), open(LauncherLog.path, "a", encoding="utf-8") as log:
+            log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")
 
 
 def log_tail(path: Path | None, lines: int = 25) -> str:
@@ -339,6 +516,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Before anything is created: databases, logs and spool of ours and of every child are the owner's only.
+    os.umask(0o077)
     try:
         base = LaunchSettings.from_environment()
     except LaunchError as exc:
@@ -355,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, supervisor.request_stop)
     signal.signal(signal.SIGTERM, supervisor.request_stop)
     try:
+        secure_runtime_files(settings, supervisor.env)
+        LauncherLog.path = settings.log_dir / "launcher.log"
         check_prerequisites(settings)
         prepare_databases(supervisor)
         for child in planned_children(settings):
@@ -363,16 +544,14 @@ def main(argv: list[str] | None = None) -> int:
         supervisor.wait_until_ready()
         if not supervisor.stop_requested:
             announce(settings)
-        while not supervisor.stop_requested:
-            supervisor.raise_if_a_child_died()
-            time.sleep(0.5)
+        supervisor.run_until_stopped()
         say("stopping…")
         return 0
     except LaunchError as exc:
         say(f"error: {exc}")
         return EXIT_MISCONFIGURED
     except ChildDied as exc:
-        say(f"error: {exc}; its log ({exc.child.log_path}) ends with:\n{log_tail(exc.child.log_path)}")
+        say(f"error: {exc}; see its log, {exc.child.log_path}")
         return EXIT_CHILD_FAILED
     finally:
         supervisor.stop_all()
