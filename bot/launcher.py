@@ -109,6 +109,7 @@ class LaunchSettings:
 
         # Read by Rasa (bot/action_call_timeout.py); checked here so that a typo is a clear error at start.
         seconds("CXQA_ACTION_TIMEOUT_SECONDS", 5.0, 300.0)
+        seconds("CXQA_WEB_IDLE_TIMEOUT_SECONDS", 15.0, 3600.0)  # read by bot/web/server.py
         restart = RestartPolicy(
             first_delay_seconds=seconds("CXQA_RESTART_DELAY_SECONDS", RestartPolicy.first_delay_seconds, 600.0),
             max_delay_seconds=seconds("CXQA_RESTART_MAX_DELAY_SECONDS", RestartPolicy.max_delay_seconds, 3600.0),
