@@ -395,6 +395,8 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 say(f"{child.name} did not stop in {self.settings.stop_grace_seconds:.0f} s: killing it")
         for child in self.children:
+            if child.restart_at is not None:
+                continue  # dead and its group killed when it died; its pid may belong to someone else by now
             # Also reaps what a child left behind in its group (a stopped parent's helpers).
             _signal_group(child.process, signal.SIGKILL)
             if child.process:
