@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 RASA_VENV := .venv-rasa
 MODEL := models/cxqa.tar.gz
-TRAINING_DATA := config.yml domain.yml $(shell find nlu_data -name '*.yml' 2>/dev/null) $(wildcard bot/policies/*.py)
+TRAINING_DATA := config.yml domain.yml $(shell find nlu_data -name '*.yml' 2>/dev/null) $(wildcard bot/policies/*.py) $(wildcard bot/nlu/*.py)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -25,10 +25,11 @@ $(VENV)/.installed: requirements/main.lock pyproject.toml
 	$(VENV)/bin/pip install -q --no-deps -e .
 	@touch $@
 
-$(RASA_VENV)/.installed: requirements/rasa.lock
+$(RASA_VENV)/.installed: requirements/rasa.lock requirements/rasa-nodeps.lock
 	@python310=$$(scripts/find_python310.sh) && \
 	  { [ -x $(RASA_VENV)/bin/python ] || "$$python310" -m venv $(RASA_VENV); }
 	$(RASA_VENV)/bin/pip install -q -r requirements/rasa.lock
+	$(RASA_VENV)/bin/pip install -q --no-deps -r requirements/rasa-nodeps.lock
 	@touch $@
 
 node_modules/.installed: package-lock.json

@@ -33,7 +33,7 @@ MODEL_DIR = REPO_ROOT / "models"
 MODEL_NAME = "cxqa"
 MODEL_PATH = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
 TRAINING_INPUTS = [REPO_ROOT / "config.yml", REPO_ROOT / "domain.yml", REPO_ROOT / "nlu_data",
-                   REPO_ROOT / "bot" / "policies"]
+                   REPO_ROOT / "bot" / "policies", REPO_ROOT / "bot" / "nlu"]
 RASA_ENV = {"RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
 DOMAIN = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
 
