@@ -19,7 +19,8 @@ import yaml
 
 KNOWLEDGE_DIR_ENV = "CXQA_KNOWLEDGE_DIR"
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "bot" / "knowledge"
-ISSUE_TYPES = ("power", "connectivity", "firmware", "battery", "error_code")
+# The issues every guide file must have (each has its own intent); troubleshooting.yml may add more.
+CORE_ISSUE_TYPES = ("power", "connectivity", "firmware", "battery", "error_code")
 
 
 class KnowledgeError(ValueError):
@@ -88,6 +89,8 @@ class Knowledge:
     formats: dict[str, ReferenceFormat]
     issue_titles: dict[str, str]
     guides: dict[str, dict[str, tuple[str, ...]]]  # issue -> product id or "default" -> steps
+    symptoms: dict[str, tuple[str, ...]]  # issue -> how customers describe it (for the article retrieval)
+    issue_products: dict[str, frozenset[str]]  # issue -> the product lines it exists for (absent: all)
     error_codes: dict[str, dict[str, str]]  # product id -> CODE -> explanation
     registry: tuple[RegistryEntry, ...]
     touchpoint_default: str
@@ -102,6 +105,11 @@ class Knowledge:
         if product_id and product_id in by_product:
             return by_product[product_id]
         return by_product.get("default", ())
+
+    def issue_applies(self, issue: str, product_id: str | None) -> bool:
+        """Whether ``issue`` exists on this product line (a keyboard problem on earbuds does not)."""
+        only = self.issue_products.get(issue)
+        return only is None or product_id is None or product_id in only
 
 
 def knowledge_dir() -> Path:
@@ -186,9 +194,12 @@ def _formats(data: dict[str, Any]) -> dict[str, ReferenceFormat]:
 def _guides(data: dict[str, Any], products: dict[str, ProductLine]) -> dict[str, dict[str, tuple[str, ...]]]:
     guides: dict[str, dict[str, tuple[str, ...]]] = {}
     raw = _require(data, "guides", "troubleshooting.yml", dict)
-    for issue in ISSUE_TYPES:
+    for issue in CORE_ISSUE_TYPES:
+        _require(raw, issue, "troubleshooting.yml: guides", dict)
+    for issue, item in raw.items():
         where = f"troubleshooting.yml: guides.{issue}"
-        item = _require(raw, issue, where.rsplit(".", 1)[0], dict)
+        if not isinstance(item, dict):
+            raise KnowledgeError(f"{where}: expected a mapping with default steps")
         by_product = {"default": tuple(_require(item, "default", where, list))}
         for product_id, steps in (item.get("products") or {}).items():
             if product_id not in products:
@@ -196,8 +207,31 @@ def _guides(data: dict[str, Any], products: dict[str, ProductLine]) -> dict[str,
             if not isinstance(steps, list) or not steps:
                 raise KnowledgeError(f"{where}.products.{product_id}: expected a non-empty list of steps")
             by_product[product_id] = tuple(str(step) for step in steps)
-        guides[issue] = by_product
+        guides[str(issue)] = by_product
     return guides
+
+
+def _symptoms(data: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    found = {}
+    for issue, item in data["guides"].items():
+        symptoms = item.get("symptoms") or []
+        if not isinstance(symptoms, list) or not all(isinstance(text, str) and text.strip() for text in symptoms):
+            raise KnowledgeError(f"troubleshooting.yml: guides.{issue}.symptoms: expected a list of descriptions")
+        found[str(issue)] = tuple(symptoms)
+    return found
+
+
+def _issue_products(data: dict[str, Any], products: dict[str, ProductLine]) -> dict[str, frozenset[str]]:
+    found = {}
+    for issue, item in data["guides"].items():
+        if "only_for" not in item:
+            continue
+        only = item["only_for"]
+        unknown = [product_id for product_id in only or [] if product_id not in products]
+        if not isinstance(only, list) or not only or unknown:
+            raise KnowledgeError(f"troubleshooting.yml: guides.{issue}.only_for: expected product ids, got {only!r}")
+        found[str(issue)] = frozenset(only)
+    return found
 
 
 def _error_codes(data: dict[str, Any], products: dict[str, ProductLine]) -> dict[str, dict[str, str]]:
@@ -293,6 +327,8 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
         formats=formats,
         issue_titles={str(k): str(v) for k, v in (guide_data.get("issue_titles") or {}).items()},
         guides=_guides(guide_data, products),
+        symptoms=_symptoms(guide_data),
+        issue_products=_issue_products(guide_data, products),
         error_codes=_error_codes(guide_data, products),
         registry=_registry(_read(directory, "registry.yml"), products, formats["serial_number"],
                            formats["order_number"]),

@@ -147,8 +147,8 @@ def test_seeding_is_idempotent(session_factory):
         with session_factory.begin() as session:
             result = seed_knowledge(session, get_knowledge())
     with session_factory() as session:
-        assert session.scalar(select(func.count()).select_from(Product)) == result.products == 5
-        assert session.scalar(select(func.count()).select_from(Registration)) == result.registrations == 10
+        assert session.scalar(select(func.count()).select_from(Product)) == result.products == 7
+        assert session.scalar(select(func.count()).select_from(Registration)) == result.registrations == 13
         unit = session.get(Registration, "PB26000233")
         assert (unit.product_id, unit.purchase_date, unit.extended_warranty_months) == ("pulse-buds",
                                                                                        date(2026, 9, 1), 24)
@@ -159,7 +159,7 @@ def test_seed_knowledge_command(db_url):
 
     result = CliRunner().invoke(app, ["seed-knowledge", "--database-url", db_url])
     assert result.exit_code == 0, result.output
-    assert "Seeded 5 product lines and 10 registrations" in result.output
+    assert "Seeded 7 product lines and 13 registrations" in result.output
 
 
 def test_seed_knowledge_command_reports_bad_knowledge_without_traceback(db_url, knowledge_copy):
@@ -170,3 +170,23 @@ def test_seed_knowledge_command_reports_bad_knowledge_without_traceback(db_url, 
                                       "--knowledge-dir", str(knowledge_copy)])
     assert result.exit_code == 2
     assert "registry.yml" in result.output and "Traceback" not in result.output
+
+
+def test_every_guide_has_symptoms_and_known_product_lines():
+    """The article retrieval reads each guide's symptoms; a guide limited to some product lines names real ones."""
+    knowledge = load_knowledge()
+    assert set(knowledge.guides) >= {"power", "connectivity", "firmware", "battery", "error_code", "noise", "leak",
+                                     "overheating", "audio", "microphone", "docking", "keyboard", "screen"}
+    assert all(len(knowledge.symptoms[issue]) >= 2 for issue in knowledge.guides)
+    assert all(issue in knowledge.issue_titles for issue in knowledge.guides)
+    assert knowledge.issue_applies("keyboard", "slate-laptop") and not knowledge.issue_applies("keyboard", "pulse-buds")
+    assert knowledge.issue_applies("noise", "pulse-buds") and knowledge.issue_applies("leak", None)
+
+
+def test_an_unknown_product_in_only_for_is_reported(tmp_path):
+    for path in DEFAULT_KNOWLEDGE_DIR.glob("*.yml"):
+        (tmp_path / path.name).write_text(path.read_text())
+    guides = tmp_path / "troubleshooting.yml"
+    guides.write_text(guides.read_text().replace("only_for: [sweep-vacuum]", "only_for: [toaster]", 1))
+    with pytest.raises(KnowledgeError, match=r"guides\.leak\.only_for"):
+        load_knowledge(tmp_path)
