@@ -6,13 +6,17 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.exc import SQLAlchemyError
 
+from analytics.cli_support import fail
 from analytics.importer.readers import ImportFileError
 from analytics.importer.service import import_file
 from analytics.importer.writer import DEFAULT_SOURCE
 from analytics.storage import make_engine, make_session_factory
 from analytics.storage.migrate import upgrade
+from analytics.text_safety import clean_text
 
 console = Console(stderr=True)
 
@@ -25,13 +29,15 @@ def import_command(
 ) -> None:
     """Import transcripts. The whole file is validated first: an invalid file writes nothing."""
     if file_format not in (None, "jsonl", "csv"):
-        console.print(f"[red]error:[/red] --format must be jsonl or csv, not {file_format!r}")
-        raise typer.Exit(2)
+        raise fail(f"--format must be jsonl or csv, not {file_format!r}", 2)
     if not file.is_file():
-        console.print(f"[red]error:[/red] {file}: no such file")
-        raise typer.Exit(2)
+        raise fail(f"{file}: no such file", 2)
     engine = make_engine()
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise fail(f"database: {str(exc).splitlines()[0]} (is CXQA_DATABASE_URL right?)") from None
     total = file.stat().st_size
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                   console=console, transient=True) as progress:
@@ -46,14 +52,18 @@ def import_command(
                                  on_progress=on_progress)
         except ImportFileError as exc:
             progress.stop()
-            console.print(f"[red]error:[/red] {exc}\nNothing was imported.")
-            raise typer.Exit(1) from None
+            # The message quotes the file's values: fail() escapes rich markup ("[/red]") in them.
+            raise fail(f"{clean_text(str(exc))} Nothing was imported.") from None
+        except SQLAlchemyError as exc:
+            progress.stop()
+            first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise fail(f"database: {first_line}; run the same import again to finish it") from None
         finally:
             engine.dispose()
     written = result.written
     Console().print(
         f"[green]imported[/green] {written.conversations} conversation(s), {written.turns} turn(s), "
-        f"{written.nps_responses} NPS answer(s) from {file} ({result.file_format}); "
+        f"{written.nps_responses} NPS answer(s) from {escape(str(file))} ({result.file_format}); "
         f"{written.skipped_existing} already imported, skipped."
         + (f" Linked {result.linked_nps} earlier NPS answer(s) to their conversations." if result.linked_nps else "")
     )

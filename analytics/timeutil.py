@@ -14,7 +14,10 @@ def parse_timestamp(value: str) -> datetime:
         return datetime.fromisoformat(text[:-1])  # already UTC; the common case, kept cheap
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+            raise ValueError(f"{value!r} is out of range once converted to UTC") from None
     return parsed
 
 

@@ -5,16 +5,24 @@ Validation never touches the database: the importer validates the whole file fir
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from analytics.storage.models import SPEAKERS
+from analytics.text_safety import unsafe_text_problem
 from analytics.timeutil import parse_timestamp
 
 MAX_ID_LENGTH = 128
-MAX_EXTERNAL_ID_LENGTH = 255
+# 255 in the database, less the "conversation:" prefix of the survey key an NPS answer is stored under.
+MAX_EXTERNAL_ID_LENGTH = 242
 MAX_LABEL_LENGTH = 64
+MAX_TEXT_LENGTH = 131_072  # 128 KiB, the CSV reader's field limit: one limit for both formats
+# Timestamps outside these years are typos or placeholders (0001-01-01, 9999-12-31), not conversations.
+FIRST_YEAR, LAST_YEAR = 1970, 2100
+TIMESTAMP_EXPECTED = (f"an ISO 8601 timestamp like 2026-11-02T09:15:00Z, in the years {FIRST_YEAR} to "
+                      f"{LAST_YEAR}")
 
 
 class RecordError(ValueError):
@@ -32,9 +40,31 @@ _MISSING = object()
 _SPEAKER_SET = frozenset(SPEAKERS)
 
 
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3  # deeply nested values are shown as [[[...]]], never walked
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
+_SHORT_REPR.maxlong = 40  # repr of an int over 4,300 digits would raise
+
+
 def _preview(value: Any) -> str:
-    text = repr(value)
+    text = repr(value) if isinstance(value, str) else _SHORT_REPR.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Described(str):
+    """A description shown as it is in a RecordError (not quoted again)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _storable(text: str, path: str) -> str:
+    """``text`` if a database can store it; else a RecordError naming the NUL or lone surrogate."""
+    problem = unsafe_text_problem(text)
+    if problem is not None:
+        raise RecordError(path, "text without NUL characters or lone surrogates",
+                          _Described(f"{problem} in {_preview(text)}"))
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,28 +111,34 @@ def _string(raw: dict[str, Any], key: str, path: str, *, required: bool, max_len
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise RecordError(path, "a string", value)
-    text = str(value).strip()
+    try:
+        text = str(value).strip()
+    except ValueError:  # an int too long to convert
+        raise RecordError(path, f"at most {max_length} characters", "a number of over 4,300 digits") from None
     if not text:
         if required:
             raise RecordError(path, "a non-empty string", value)
         return None
     if len(text) > max_length:
         raise RecordError(path, f"at most {max_length} characters", f"{len(text)} characters")
-    return text
+    return _storable(text, path)
 
 
 def _timestamp(raw: dict[str, Any], key: str, path: str, *, required: bool) -> datetime | None:
     value = raw.get(key, _MISSING)
     if value is _MISSING or value is None or value == "":
         if required:
-            raise RecordError(path, "an ISO 8601 timestamp like 2026-11-02T09:15:00Z", value)
+            raise RecordError(path, TIMESTAMP_EXPECTED, value)
         return None
     if not isinstance(value, str):
-        raise RecordError(path, "an ISO 8601 timestamp like 2026-11-02T09:15:00Z", value)
+        raise RecordError(path, TIMESTAMP_EXPECTED, value)
     try:
-        return parse_timestamp(value)
+        parsed = parse_timestamp(value)  # ValueError also when the offset moves it out of datetime's range
     except ValueError:
-        raise RecordError(path, "an ISO 8601 timestamp like 2026-11-02T09:15:00Z", value) from None
+        raise RecordError(path, TIMESTAMP_EXPECTED, value) from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise RecordError(path, TIMESTAMP_EXPECTED, value)
+    return parsed
 
 
 def parse_turn(raw: Any, path: str) -> TurnRecord:
@@ -114,6 +150,9 @@ def parse_turn(raw: Any, path: str) -> TurnRecord:
     text = raw.get("text", _MISSING)
     if type(text) is not str:
         raise RecordError(f"{path}.text", "a string", text)
+    if len(text) > MAX_TEXT_LENGTH:
+        raise RecordError(f"{path}.text", f"at most {MAX_TEXT_LENGTH} characters", f"{len(text)} characters")
+    _storable(text, f"{path}.text")
     agent_id = raw.get("agent_id")
     if agent_id is not None:
         agent_id = _string(raw, "agent_id", f"{path}.agent_id", required=False, max_length=MAX_ID_LENGTH)
@@ -136,6 +175,10 @@ def parse_nps(raw: Any, path: str = "nps") -> NpsRecord | None:
     comment = raw.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise RecordError(f"{path}.comment", "a string", comment)
+    if comment is not None:
+        if len(comment) > MAX_TEXT_LENGTH:
+            raise RecordError(f"{path}.comment", f"at most {MAX_TEXT_LENGTH} characters", f"{len(comment)} characters")
+        _storable(comment, f"{path}.comment")
     return NpsRecord(score=score, comment=comment or None)
 
 
