@@ -1,4 +1,9 @@
-"""Technical support: which product, which error code, then the guide's steps and "did that work?"."""
+"""Technical support: which problem and product, which error code, then the guide's steps and "did that work?".
+
+A problem named by one of the technical intents has its guide at once (issue_type from the intent); one the
+customer describes in other words (tech_other) goes to ``action_find_article``, which picks the guide that
+fits, asks which of two when both fit, and hands over to a person when none does.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +16,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import slot_text
+from actions.services.articles import AMBIGUOUS, FOUND, find_article
 from actions.services.knowledge import get_knowledge, match_product
 
 ERROR_CODE = re.compile(r"\b([A-Za-z])\s?-?\s?(\d{2,3})\b")
-ISSUE_BY_INTENT = {
-    "tech_power": "power",
-    "tech_connectivity": "connectivity",
-    "tech_firmware": "firmware",
-    "tech_battery": "battery",
-    "tech_error_code": "error_code",
-}
+ARTICLE_RESULT_SLOT = "article_result"
+# The clarifying question's buttons send this intent with the chosen issue as an entity.
+CHOOSE_ISSUE_INTENT, ISSUE_CHOICE_ENTITY = "choose_issue", "issue_choice"
 
 
 def parse_error_code(text: str | None) -> str | None:
@@ -62,6 +64,42 @@ class ValidateTroubleshootForm(FormValidationAction):
             dispatcher.utter_message(response="utter_error_code_hint")
             return {"error_code": None}
         return {"error_code": code}
+
+
+class ActionFindArticle(Action):
+    """Pick the guide for a problem described in the customer's words (or chosen from two by a button)."""
+
+    def name(self) -> str:
+        return "action_find_article"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        knowledge = get_knowledge()
+        message = tracker.latest_message or {}
+        product = match_product(slot_text(tracker, "product"))
+        chosen = next(tracker.get_latest_entity_values(ISSUE_CHOICE_ENTITY), None)
+        if isinstance(chosen, str) and chosen in knowledge.guides:
+            issues: tuple[str, ...] = (chosen,)
+            outcome = FOUND
+        else:
+            decision = find_article(str(message.get("text") or ""), message.get("cxqa_articles"), knowledge,
+                                    product.id if product else None)
+            outcome, issues = decision.outcome, decision.issues
+        if outcome == FOUND:
+            issue = issues[0]
+            events: list[EventType] = [SlotSet("issue_type", issue), SlotSet(ARTICLE_RESULT_SLOT, FOUND)]
+            only = knowledge.issue_products.get(issue)
+            if product is None and only is not None and len(only) == 1:  # a leak can only be the Sweep
+                events.append(SlotSet("product", knowledge.products[next(iter(only))].name))
+            return events
+        if outcome == AMBIGUOUS:
+            buttons = [{"title": knowledge.issue_titles.get(issue, issue).removeprefix("the ").capitalize(),
+                        "payload": f'/{CHOOSE_ISSUE_INTENT}{{"{ISSUE_CHOICE_ENTITY}": "{issue}"}}'}
+                       for issue in issues]
+            first, second = (knowledge.issue_titles.get(issue, issue) for issue in issues)
+            dispatcher.utter_message(response="utter_ask_which_issue", first=first, second=second, buttons=buttons)
+            return [SlotSet(ARTICLE_RESULT_SLOT, AMBIGUOUS)]
+        dispatcher.utter_message(response="utter_no_article")
+        return [SlotSet(ARTICLE_RESULT_SLOT, "none")]
 
 
 class ActionTroubleshoot(Action):

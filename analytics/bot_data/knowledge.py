@@ -72,6 +72,14 @@ class HandoffSettings:
 
 
 @dataclass(frozen=True)
+class RetrievalThresholds:
+    """When a described problem matches a guide (min_score) and when two guides are too close to pick."""
+
+    min_score: float
+    ambiguity_margin: float
+
+
+@dataclass(frozen=True)
 class SurveySettings:
     skip_answers: frozenset[str]
     max_reasks: int
@@ -91,6 +99,7 @@ class Knowledge:
     guides: dict[str, dict[str, tuple[str, ...]]]  # issue -> product id or "default" -> steps
     symptoms: dict[str, tuple[str, ...]]  # issue -> how customers describe it (for the article retrieval)
     issue_products: dict[str, frozenset[str]]  # issue -> the product lines it exists for (absent: all)
+    retrieval: dict[str, RetrievalThresholds]  # "embedding" | "lexical" -> thresholds
     error_codes: dict[str, dict[str, str]]  # product id -> CODE -> explanation
     registry: tuple[RegistryEntry, ...]
     touchpoint_default: str
@@ -211,6 +220,18 @@ def _guides(data: dict[str, Any], products: dict[str, ProductLine]) -> dict[str,
     return guides
 
 
+def _retrieval(data: dict[str, Any]) -> dict[str, RetrievalThresholds]:
+    where = "troubleshooting.yml: retrieval"
+    raw = _require(data, "retrieval", "troubleshooting.yml", dict)
+    found = {}
+    for source in ("embedding", "lexical"):
+        item = _require(raw, source, where, dict)
+        found[source] = RetrievalThresholds(float(_require(item, "min_score", f"{where}.{source}", (int, float))),
+                                            float(_require(item, "ambiguity_margin", f"{where}.{source}",
+                                                           (int, float))))
+    return found
+
+
 def _symptoms(data: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     found = {}
     for issue, item in data["guides"].items():
@@ -329,6 +350,7 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
         guides=_guides(guide_data, products),
         symptoms=_symptoms(guide_data),
         issue_products=_issue_products(guide_data, products),
+        retrieval=_retrieval(guide_data),
         error_codes=_error_codes(guide_data, products),
         registry=_registry(_read(directory, "registry.yml"), products, formats["serial_number"],
                            formats["order_number"]),
