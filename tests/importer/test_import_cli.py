@@ -74,3 +74,24 @@ def test_nps_answers_imported_first_join_their_conversations_on_import(db_url, s
                 NpsResponse.survey_key.in_(["srv-5001", "srv-5002"]))
         ).all()
     assert sorted(linked) == [("hd-1005", "technical"), ("hd-1008", "billing")]
+
+
+def test_values_with_markup_surrogates_and_nul_are_shown_plainly_without_a_traceback(db_url, session_factory,
+                                                                                        tmp_path):
+    """Probe finding 5: ``[/red]`` in a value broke rich's markup; a CSV NUL byte gave a traceback."""
+    good = json.loads((EXAMPLES / "transcripts.jsonl").read_text("utf-8").splitlines()[0])
+    markup = tmp_path / "markup.jsonl"
+    markup.write_text(json.dumps({**good, "turns": [{"speaker": "[/red][bold]", "text": "hi"}]}) + "\n", "utf-8")
+    surrogate = tmp_path / "surrogate.jsonl"
+    surrogate.write_text(json.dumps({**good, "conversation_id": "id-\ud800"}) + "\n", "utf-8")
+    nul = tmp_path / "nul.csv"
+    nul.write_text("conversation_id,channel,speaker,text\na,phone,customer,he\x00llo\n", "utf-8")
+    expected = {markup: "'[/red][bold]'", surrogate: "lone surrogate (\\ud800)", nul: "NUL character"}
+    for path, shown in expected.items():
+        result = cxqa(db_url, "import", str(path))
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+        assert shown in result.stderr
+        assert ("line 1" if path.suffix == ".jsonl" else "row 2") in result.stderr
+        assert "Nothing was imported" in result.stderr
+    assert counts(session_factory) == (0, 0)
