@@ -9,7 +9,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import BACKEND_OK, BACKEND_RESULT_SLOT, BACKEND_UNAVAILABLE, long_date, slot_text
+from actions.common import (
+    BACKEND_OK,
+    BACKEND_RESULT_SLOT,
+    BACKEND_UNAVAILABLE,
+    FORM_FAILURES_SLOT,
+    form_failure,
+    long_date,
+)
 from actions.services.claims import open_claim
 from actions.services.db import BackendUnavailable, transaction
 from actions.services.references import Reference, format_hint, parse_email, parse_serial_number
@@ -29,10 +36,13 @@ class ValidateClaimForm(FormValidationAction):
                               domain: DomainDict) -> dict[str, Any]:
         if value is None:  # reset by an action, not typed by the customer
             return {"claim_serial": None}
-        serial = parse_serial_number(str(value))
+        serial = parse_serial_number(str(value)) if isinstance(value, str) else None
         if serial is None:
             dispatcher.utter_message(response="utter_reference_hint", hint=format_hint("serial_number"))
-            return {"claim_serial": None}
+            failures, offer_alternatives = form_failure(tracker)
+            if offer_alternatives:
+                dispatcher.utter_message(response="utter_reference_alternatives")
+            return {"claim_serial": None, FORM_FAILURES_SLOT: failures}
         try:
             with transaction() as session:
                 known = is_registered(session, serial)
@@ -41,7 +51,7 @@ class ValidateClaimForm(FormValidationAction):
         if not known:
             dispatcher.utter_message(response="utter_claim_serial_unknown", serial=serial)
             return {"claim_serial": None}
-        return {"claim_serial": serial}
+        return {"claim_serial": serial, FORM_FAILURES_SLOT: 0}
 
     def validate_claim_problem(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:
@@ -64,6 +74,19 @@ class ValidateClaimForm(FormValidationAction):
         return {"claim_email": email}
 
 
+def claim_details(tracker: Tracker) -> tuple[str, str, str] | None:
+    """Serial, problem and e-mail checked again as the form checks them: slots can also be set by a forged
+    request to the action server or through Rasa's API, so only text values that pass the same rules count."""
+    serial, problem, email = (tracker.get_slot(name) for name in CLAIM_SLOTS)
+    if not all(isinstance(value, str) for value in (serial, problem, email)):
+        return None
+    serial, email = parse_serial_number(serial), parse_email(email)
+    problem = " ".join(problem.split())[:MAX_PROBLEM_CHARS]
+    if serial is None or email is None or len(problem) < MIN_PROBLEM_CHARS:
+        return None
+    return serial, problem, email
+
+
 class ActionSubmitClaim(Action):
     """Create the Claim row and give the customer its number and what happens next."""
 
@@ -71,10 +94,11 @@ class ActionSubmitClaim(Action):
         return "action_submit_claim"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        serial, problem, email = (slot_text(tracker, name) for name in CLAIM_SLOTS)
-        if not (serial and problem and email):  # the form fills all three; guard against a broken story
+        details = claim_details(tracker)
+        if details is None:  # the form validated them; reached only if slots were set from outside the form
             dispatcher.utter_message(response="utter_claim_incomplete")
-            return [SlotSet(BACKEND_RESULT_SLOT, BACKEND_OK)]
+            return [SlotSet(BACKEND_RESULT_SLOT, BACKEND_OK), *(SlotSet(name, None) for name in CLAIM_SLOTS)]
+        serial, problem, email = details
         now = utcnow()
         try:
             with transaction() as session:

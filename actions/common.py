@@ -31,3 +31,14 @@ def slot_text(tracker: Tracker, name: str) -> str | None:
 def long_date(day: date) -> str:
     """"15 June 2028": unambiguous for customers on both sides of the Atlantic."""
     return f"{day.day} {day:%B %Y}"
+
+
+FORM_FAILURES_SLOT = "form_failures"
+FAILURES_BEFORE_ALTERNATIVES = 2
+
+
+def form_failure(tracker: Tracker) -> tuple[int, bool]:
+    """One more answer that did not fit the form's question: the new count, and whether to offer the
+    alternatives now (on the second miss in a row, so a customer is never asked the same thing forever)."""
+    failures = int(tracker.get_slot(FORM_FAILURES_SLOT) or 0) + 1
+    return failures, failures >= FAILURES_BEFORE_ALTERNATIVES

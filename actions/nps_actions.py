@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -26,7 +26,17 @@ from analytics.timeutil import iso_utc, parse_timestamp, utcnow
 logger = logging.getLogger(__name__)
 
 DECLINE_INTENTS = {"deny", "stop", "goodbye"}
-SURVEY_SLOTS_RESET = ("nps_score", "nps_comment", "nps_status")
+SURVEY_SLOTS_RESET = ("nps_score", "nps_comment", "nps_status", "nps_step_aside")
+
+
+def step_aside_intent(tracker: Tracker) -> str | None:
+    """The intent of a clear new request made instead of answering the survey, else None."""
+    settings = get_knowledge().survey
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+    if name in settings.step_aside and confidence >= settings.step_aside_min_confidence:
+        return str(name)
+    return None
 
 
 def survey_context(tracker: Tracker) -> SurveyContext:
@@ -77,6 +87,9 @@ class ValidateNpsForm(FormValidationAction):
             return {"nps_score": answer.score, "nps_status": "answered"}
         if latest_intent(tracker) in DECLINE_INTENTS:
             return {"nps_score": None, "nps_status": "declined", "requested_slot": None}
+        request = step_aside_intent(tracker)
+        if request is not None:
+            return {"nps_score": None, "nps_status": "abandoned", "nps_step_aside": request, "requested_slot": None}
         invalid = int(tracker.get_slot("nps_invalid_answers") or 0) + 1
         if invalid > get_knowledge().survey.max_reasks:
             return {"nps_score": None, "nps_status": "abandoned", "nps_invalid_answers": invalid,
@@ -108,8 +121,13 @@ class ActionSubmitNps(Action):
         outcome = submit(context, status=status, score=int(score) if score is not None else None,
                          comment=slot_text(tracker, "nps_comment"), asked_at=asked_at, now=utcnow())
         logger.info("NPS survey %s: %s (%s)", context.survey_key, status, outcome)
+        events: list[EventType] = [SlotSet("nps_done_key", context.survey_key), SlotSet("nps_invalid_answers", 0),
+                                   *(SlotSet(name, None) for name in SURVEY_SLOTS_RESET)]
+        request = slot_text(tracker, "nps_step_aside")
+        follow_up = get_knowledge().survey.step_aside.get(request or "")
+        if follow_up:  # the customer asked for something else: do it, without a word about the survey
+            return [*events, FollowupAction(follow_up)]
         response = {"answered": "utter_nps_thanks", "declined": "utter_nps_declined"}.get(status,
                                                                                           "utter_nps_abandoned")
         dispatcher.utter_message(response=response)
-        return [SlotSet("nps_done_key", context.survey_key), SlotSet("nps_invalid_answers", 0),
-                *(SlotSet(name, None) for name in SURVEY_SLOTS_RESET)]
+        return events

@@ -14,6 +14,8 @@ from actions.common import (
     BACKEND_OK,
     BACKEND_RESULT_SLOT,
     BACKEND_UNAVAILABLE,
+    FORM_FAILURES_SLOT,
+    form_failure,
     latest_intent,
     long_date,
     slot_text,
@@ -70,8 +72,11 @@ class ValidateWarrantyStatusForm(FormValidationAction):
         if reference is None:
             hint = f"{format_hint('serial_number')} {format_hint('order_number')}"
             dispatcher.utter_message(response="utter_reference_hint", hint=hint)
-            return {"warranty_reference": None}
-        return {"warranty_reference": reference.value}
+            failures, offer_alternatives = form_failure(tracker)
+            if offer_alternatives:
+                dispatcher.utter_message(response="utter_reference_alternatives")
+            return {"warranty_reference": None, FORM_FAILURES_SLOT: failures}
+        return {"warranty_reference": reference.value, FORM_FAILURES_SLOT: 0}
 
 
 class ActionCheckWarrantyStatus(Action):

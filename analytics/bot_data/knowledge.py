@@ -86,6 +86,8 @@ class SurveySettings:
     max_comment_chars: int
     closing_responses: dict[str, str | None]
     default_closing_response: str | None
+    step_aside: dict[str, str]  # intent of a clear new request -> the action that serves it
+    step_aside_min_confidence: float
 
 
 @dataclass(frozen=True)
@@ -327,6 +329,8 @@ def _survey(data: dict[str, Any]) -> SurveySettings:
         max_comment_chars=_require(data, "max_comment_chars", where, int),
         closing_responses={str(k): (str(v) if v else None) for k, v in closing.items()},
         default_closing_response=data.get("default_closing_response"),
+        step_aside={str(k): str(v) for k, v in (data.get("step_aside") or {}).items()},
+        step_aside_min_confidence=float(data.get("step_aside_min_confidence", 1.0)),
     )
 
 
