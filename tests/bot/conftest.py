@@ -85,6 +85,8 @@ def make_tracker(
     active_loop: str | None = None,
     session_start: float = 1_795_000_000.0,
     metadata: dict[str, Any] | None = None,
+    confidence: float = 0.9,
+    parse_extra: dict[str, Any] | None = None,
 ) -> Tracker:
     """A tracker as the action server receives it: one session started at ``session_start``, the earlier
     customer messages ``history`` (text, intent), then the latest message; ``slot_candidates`` are the
@@ -96,8 +98,9 @@ def make_tracker(
         events.append(user_event(said, said_intent, session_start + offset))
         events.append({"event": "action", "name": "action_listen", "timestamp": session_start + offset + 0.5})
     latest_time = session_start + len(history) + 1
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
-              "intent_ranking": intent_ranking or [{"name": intent, "confidence": 0.9}], "metadata": metadata or {}}
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": entities or [],
+              "intent_ranking": intent_ranking or [{"name": intent, "confidence": confidence}],
+              "metadata": metadata or {}, **(parse_extra or {})}
     events.append({**user_event(text, intent, latest_time, entities), "metadata": metadata or {}})
     all_slots = {name: None for name in DOMAIN["slots"]}
     all_slots.update(slots or {})

@@ -26,7 +26,7 @@ def test_unknown_product_is_asked_again_with_the_catalog_as_buttons():
         slot_candidates={"product": "my toaster"}, active_loop="troubleshoot_form"))
     assert run.slots["product"] is None
     assert [b["title"] for b in run.message("utter_product_hint")["buttons"]] == [
-        "Aura Speaker", "Pulse Buds", "Nimbus Router", "Orbit Watch", "Vista Cam"]
+        "Aura Speaker", "Pulse Buds", "Nimbus Router", "Orbit Watch", "Vista Cam", "Sweep", "Slate"]
 
 
 @pytest.mark.parametrize(("issue", "required"), [("power", ["product"]), ("error_code", ["product", "error_code"])])
