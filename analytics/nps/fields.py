@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from analytics.storage.models import CHANNELS, NPS_STATUSES
+from analytics.text_safety import clean_text
 from analytics.timeutil import iso_utc, parse_timestamp
 
 MAX_SOURCE_LENGTH = 64
@@ -72,7 +73,7 @@ def _text(name: str, value: Any, *, required: bool, max_length: int | None) -> s
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise SurveyFieldError(name, "a string", value)
-    text = str(value).strip()
+    text = clean_text(str(value)).strip()  # answers come from the chat: cleaned, never refused
     if not text:
         if required:
             raise SurveyFieldError(name, "a non-empty string", value)
@@ -151,7 +152,7 @@ def validate_survey_fields(
         status=status,
         responded_at=responded,
         score=score,
-        comment=(comment.strip() or None) if comment else None,
+        comment=(clean_text(comment).strip() or None) if comment else None,
         customer_id=_text("customer_id", customer_id, required=False, max_length=MAX_ID_LENGTH),
         conversation_external_id=_text(
             "conversation_external_id", conversation_external_id, required=False, max_length=MAX_KEY_LENGTH

@@ -11,7 +11,8 @@ from analytics.nps.recording import flush_spool, link_unlinked_responses
 
 
 def nps_maintenance(session_factory: Callable[[], Session], spool_path: str | Path | None = None) -> dict[str, int]:
-    """Run after each tracker sync (and every few minutes): {"replayed": n, "linked": m}."""
+    """The scheduler's ``nps_upkeep`` job (its own schedule, not tied to the sync) and ``cxqa sync`` run it:
+    {"replayed": n, "linked": m}."""
     replayed = flush_spool(session_factory, spool_path)
     with session_factory() as session, session.begin():
         linked = link_unlinked_responses(session)

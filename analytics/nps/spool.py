@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics.storage.db import PROJECT_ROOT
+from analytics.text_safety import clean_json
 from analytics.timeutil import iso_utc, utcnow
 
 SPOOL_ENV = "CXQA_NPS_SPOOL"
@@ -71,8 +72,9 @@ class Spool:
             os.close(fd)
 
     def append(self, fields: dict[str, Any], error: str) -> None:
-        record = {"v": SPOOL_FORMAT_VERSION, "spooled_at": iso_utc(utcnow()), "error": error[:500],
-                  "fields": fields}
+        # Cleaned (no NUL, no lone surrogate): the file is UTF-8, and the replay writes it to the database.
+        record = {"v": SPOOL_FORMAT_VERSION, "spooled_at": iso_utc(utcnow()), "error": clean_json(error[:500]),
+                  "fields": clean_json(fields)}
         line = json.dumps(record, ensure_ascii=False, sort_keys=True)
         with self._lock(".lock"):
             self._append_lines(self.path, [line])

@@ -1,7 +1,9 @@
 """The scheduler's jobs. Each takes a ``JobContext`` (engines and an HTTP client made once per process) and
 opens its own transactions, so it can run on its own (tests) or from APScheduler.
 
-- ``sync_job``: tracker store -> conversations/turns, then the NPS area's upkeep (link late surveys).
+- ``sync_job``: tracker store -> conversations/turns, then surveys linked to the conversations that arrived.
+- ``nps_upkeep_job``: replay the NPS spool (answers the database could not take) and link late surveys. A job
+  of its own: spooled answers must reach the database even while the sync keeps failing.
 - ``idle_survey_job``: customers quiet for CXQA_NPS_IDLE_MINUTES get the survey in their open chat.
 - ``closed_handoff_survey_job``: a human agent closed the handoff ticket: survey about that help.
 """
@@ -44,16 +46,26 @@ class JobContext:
 
 def sync_job(context: JobContext) -> SyncReport:
     report = sync_tracker(context.tracker_engine, context.session_factory)
-    if report.changed:
+    if report.changed or report.set_aside:
         logger.info("tracker sync: %s", report.summary())
-    try:
-        from analytics.nps.jobs import nps_maintenance
-    except ImportError:
-        return report
+    if report.changed:
+        from analytics.nps.recording import link_unlinked_responses
+
+        with context.session_factory.begin() as session:
+            linked = link_unlinked_responses(session)
+        if linked:
+            logger.info("tracker sync: %d NPS surveys linked to their conversations", linked)
+    return report
+
+
+def nps_upkeep_job(context: JobContext) -> dict[str, int]:
+    """Replay spooled NPS answers, then link surveys to late conversations: {"replayed": n, "linked": m}."""
+    from analytics.nps.jobs import nps_maintenance
+
     upkeep = nps_maintenance(context.session_factory)
     if any(upkeep.values()):
         logger.info("NPS upkeep: %s", upkeep)
-    return report
+    return upkeep
 
 
 def _session_key(sender_id: str, events: list[TrackerEvent]) -> str:

@@ -8,7 +8,13 @@ from datetime import datetime, timezone
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from analytics.scheduler.jobs import JobContext, closed_handoff_survey_job, idle_survey_job, sync_job
+from analytics.scheduler.jobs import (
+    JobContext,
+    closed_handoff_survey_job,
+    idle_survey_job,
+    nps_upkeep_job,
+    sync_job,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +43,9 @@ def add_jobs(scheduler: BaseScheduler, context: JobContext) -> None:
     now = datetime.now(timezone.utc)  # first runs right away, then at the interval
     jobs = [
         ("tracker_sync", "Rasa tracker -> conversations", sync_job, settings.sync_interval_seconds),
+        # Not after the sync: a failing sync must not hold back spooled answers.
+        ("nps_upkeep", "NPS spool replay and late survey links", nps_upkeep_job,
+         settings.nps_check_interval_seconds),
         ("nps_idle_trigger", "NPS survey for idle conversations", idle_survey_job,
          settings.nps_check_interval_seconds),
         ("nps_handoff_closed_trigger", "NPS survey after a closed handoff", closed_handoff_survey_job,

@@ -14,6 +14,7 @@ from analytics.storage.models import (
     Registration,
     Score,
     SyncCursor,
+    SyncReject,
     Touchpoint,
     Turn,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "Registration",
     "Score",
     "SyncCursor",
+    "SyncReject",
     "Touchpoint",
     "Turn",
     "database_url",

@@ -230,3 +230,21 @@ class SyncCursor(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SyncReject(Base):
+    """A tracker event the sync set aside (unreadable, or its conversation could not be written), and why.
+
+    The sync moves past it; the rest of the conversation is kept. ``cxqa sync`` reports how many it set aside.
+    """
+
+    __tablename__ = "sync_rejects"
+    __table_args__ = (UniqueConstraint("cursor_name", "event_id", name="uq_sync_reject_cursor_event"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cursor_name: Mapped[str] = mapped_column(String(64))  # which tracker database (see SyncCursor)
+    event_id: Mapped[int] = mapped_column(Integer)
+    sender_id: Mapped[str | None] = mapped_column(String(255))
+    type_name: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+    set_aside_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -13,9 +13,11 @@ def sync_command(
 ) -> None:
     """Copy new bot conversations (one per Rasa session) into conversations/turns; safe to re-run."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from sqlalchemy.exc import SQLAlchemyError
 
+    from analytics.cli_support import fail
     from analytics.storage.db import make_engine, make_session_factory
     from analytics.sync.runner import sync_tracker
     from analytics.sync.tracker_db import make_tracker_engine
@@ -23,6 +25,8 @@ def sync_command(
     console = Console()
     tracker_engine = make_tracker_engine(tracker_url)
     engine = make_engine(database_url)
+    failure: str | None = None
+    report = None
     try:
         with Progress(
             TextColumn("tracker events"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
@@ -33,15 +37,24 @@ def sync_command(
                 make_session_factory(engine),
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
-        linked = run_nps_upkeep(make_session_factory(engine))
     except SQLAlchemyError as exc:
-        console.print(f"[red]Sync failed:[/red] {type(exc).__name__}: {str(exc).splitlines()[0]}")
-        console.print("Check CXQA_TRACKER_URL / CXQA_DATABASE_URL, and that `cxqa db upgrade` has been run.")
-        raise typer.Exit(1) from None
+        failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     finally:
         tracker_engine.dispose()
+    # The NPS upkeep (replaying spooled answers above all) does not depend on the sync having worked.
+    try:
+        linked = run_nps_upkeep(make_session_factory(engine))
+    except (SQLAlchemyError, OSError, ValueError) as exc:  # database, or the spool file
+        linked = ""
+        failure = failure or f"NPS upkeep: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+    finally:
         engine.dispose()
-    console.print(f"Synced {report.summary()}.{linked}")
+    if failure is not None or report is None:
+        if linked:
+            console.print(linked.strip())
+        raise fail(f"sync failed: {failure}. Check CXQA_TRACKER_URL / CXQA_DATABASE_URL, and that "
+                   "`cxqa db upgrade` has been run.")
+    console.print(f"Synced {escape(report.summary())}.{linked}")
 
 
 def run_nps_upkeep(session_factory) -> str:

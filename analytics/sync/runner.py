@@ -6,6 +6,9 @@
 - Safe with concurrent writers: on PostgreSQL a transaction holding a lower event id can commit after a
   higher one was already read. The cursor therefore stops before the events of the last ``settle_seconds``;
   those are read again next time (without effect if nothing changed), so no late commit is ever skipped.
+- One bad event never stops it: text is cleaned as it is read (``tracker_events``); an event whose data
+  cannot be read, or a conversation the database refuses, is set aside in ``sync_rejects`` with the reason
+  (see ``rejects``) and the cursor moves on. Only an unreachable database stops a run (tried again later).
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from analytics.storage.models import SyncCursor
+from analytics.sync.rejects import Reject, is_transient, record_rejects, rejects_for_failure
 from analytics.sync.tracker_events import (
+    TrackerEvent,
     first_new_event_by_sender,
     has_events_table,
     last_event_id_at_or_before,
@@ -29,6 +34,7 @@ from analytics.sync.tracker_events import (
 )
 from analytics.sync.transcript import transcripts_for_sender
 from analytics.sync.writer import WriteContext, write_transcript
+from analytics.text_safety import clean_text
 from analytics.timeutil import utcnow
 
 DEFAULT_BATCH_EVENTS = 2000
@@ -42,6 +48,7 @@ class SyncReport:
     cursor_after: int = 0
     events_read: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    set_aside: int = 0  # events newly set aside in sync_rejects by this run
 
     def count(self, outcome: str) -> int:
         return self.outcomes.get(outcome, 0)
@@ -55,7 +62,8 @@ class SyncReport:
         if not self.tracker_found:
             return "no tracker events yet (Rasa has not stored any conversation)"
         done = ", ".join(f"{count} {name}" for name, count in sorted(self.outcomes.items())) or "nothing new"
-        return f"{self.events_read} tracker events read: conversations {done}"
+        aside = f"; {self.set_aside} events set aside (see the sync_rejects table)" if self.set_aside else ""
+        return f"{self.events_read} tracker events read: conversations {done}{aside}"
 
 
 def cursor_name(tracker_engine: Engine) -> str:
@@ -120,12 +128,15 @@ def sync_tracker(
                 sender: sender_events(conn, sender, session_start_id(conn, sender, first_id), upto)
                 for sender, first_id in touched.items()
             }
+        rejects = [
+            Reject(event.id, sender, event.type_name, event.problem)
+            for sender, events in events_by_sender.items()
+            for event in events
+            if event.problem is not None and event.id > position
+        ]
+        rejects += _write_batch(session_factory, touchpoint_for, events_by_sender, position, report)
         with session_factory.begin() as session:
-            context = WriteContext.create(touchpoint_for)
-            for sender, events in events_by_sender.items():
-                for transcript in transcripts_for_sender(sender, events):
-                    outcome = write_transcript(session, context, transcript)
-                    report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+            report.set_aside += record_rejects(session, name, rejects)
             report.cursor_after = max(report.cursor_after, min(upto, settled))
             _save_cursor(session, name, report.cursor_after)
         report.events_read += upto - position
@@ -133,3 +144,54 @@ def sync_tracker(
         if on_progress:
             on_progress(position - cursor, newest - cursor)
     return report
+
+
+def _write_senders(
+    session: Session,
+    touchpoint_for: Callable[[Sequence[str]], str],
+    events_by_sender: dict[str, list[TrackerEvent]],
+) -> dict[str, int]:
+    outcomes: dict[str, int] = {}
+    context = WriteContext.create(touchpoint_for)
+    for sender, events in events_by_sender.items():
+        for transcript in transcripts_for_sender(clean_text(sender), events):
+            outcome = write_transcript(session, context, transcript)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def _write_batch(
+    session_factory: sessionmaker[Session],
+    touchpoint_for: Callable[[Sequence[str]], str],
+    events_by_sender: dict[str, list[TrackerEvent]],
+    position: int,
+    report: SyncReport,
+) -> list[Reject]:
+    """Write a batch's conversations in one transaction; if that fails (not for an unreachable database),
+    write them again one sender a transaction and set aside the new events of each sender that fails."""
+    try:
+        with session_factory.begin() as session:
+            outcomes = _write_senders(session, touchpoint_for, events_by_sender)
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+    else:
+        _add_outcomes(report, outcomes)
+        return []
+    rejects: list[Reject] = []
+    for sender, events in events_by_sender.items():
+        try:
+            with session_factory.begin() as session:
+                outcomes = _write_senders(session, touchpoint_for, {sender: events})
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            rejects += rejects_for_failure(sender, events, position, exc)
+        else:
+            _add_outcomes(report, outcomes)
+    return rejects
+
+
+def _add_outcomes(report: SyncReport, outcomes: dict[str, int]) -> None:
+    for outcome, count in outcomes.items():
+        report.outcomes[outcome] = report.outcomes.get(outcome, 0) + count

@@ -1,5 +1,9 @@
 """Read Rasa's SQL tracker store: its one ``events`` table (id, sender_id, type_name, timestamp, intent_name,
 action_name, data = the event as JSON). Read-only; Core queries so it works on SQLite and PostgreSQL alike.
+
+Untrusted text is cleaned here, where it enters: Rasa stores a message's NULs and lone surrogates as JSON
+escapes, which neither of our databases can store once parsed (``analytics.text_safety.clean_json``). An
+event whose data cannot be read at all keeps ``problem`` set, for the sync to set aside.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Float, Integer, String, Text, column, func, inspect, select, table
+
+from analytics.text_safety import clean_json, clean_optional, json_text_may_be_unsafe
 
 EVENTS = table(
     "events",
@@ -31,6 +37,7 @@ class TrackerEvent:
     intent_name: str | None
     action_name: str | None
     data: dict[str, Any]
+    problem: str | None = None  # why the event's data could not be read (the event then counts as empty)
 
 
 def has_events_table(engine: Engine) -> bool:
@@ -38,19 +45,33 @@ def has_events_table(engine: Engine) -> bool:
     return inspect(engine).has_table("events")
 
 
-def _event(row: Any) -> TrackerEvent:
+def _event_data(raw: Any) -> tuple[dict[str, Any], str | None]:
+    if not raw:
+        return {}, None
     try:
-        data = json.loads(row.data) if row.data else {}
-    except ValueError:
-        data = {}
+        data = json.loads(raw)
+        if isinstance(data, dict) and json_text_may_be_unsafe(raw):
+            data = clean_json(data)
+    except RecursionError:
+        return {}, "data nested too deeply to read"
+    except (TypeError, ValueError) as exc:
+        return {}, f"data is not valid JSON ({exc})"[:300]
+    if not isinstance(data, dict):
+        return {}, f"data is a JSON {type(data).__name__}, not an object"
+    return data, None
+
+
+def _event(row: Any) -> TrackerEvent:
+    data, problem = _event_data(row.data)
     return TrackerEvent(
         id=row.id,
-        sender_id=row.sender_id,
-        type_name=row.type_name,
+        sender_id=row.sender_id,  # kept as stored: it is the key of the queries (the sync cleans its copy)
+        type_name=clean_optional(row.type_name) or "",
         timestamp=row.timestamp,
-        intent_name=row.intent_name,
-        action_name=row.action_name,
-        data=data if isinstance(data, dict) else {},
+        intent_name=clean_optional(row.intent_name),
+        action_name=clean_optional(row.action_name),
+        data=data,
+        problem=problem,
     )
 
 
