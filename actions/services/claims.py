@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analytics.storage.models import Claim
+from analytics.text_safety import clean_optional, clean_text
 
 CLAIM_PREFIX = "CLM-"
 # Letters and digits a customer cannot confuse when reading a claim number out (no 0/O, 1/I).
@@ -25,8 +26,10 @@ def open_claim(session: Session, *, serial_number: str, problem: str, contact_em
     claim_number = new_reference(CLAIM_PREFIX)
     while session.scalar(select(Claim.id).where(Claim.claim_number == claim_number)) is not None:
         claim_number = new_reference(CLAIM_PREFIX)
-    claim = Claim(claim_number=claim_number, serial_number=serial_number, problem=problem,
-                  contact_email=contact_email, sender_id=sender_id, status="open", created_at=now)
+    # The customer's words, cleaned: no NUL or lone surrogate may reach the database (it would refuse the row).
+    claim = Claim(claim_number=claim_number, serial_number=clean_text(serial_number), problem=clean_text(problem),
+                  contact_email=clean_text(contact_email), sender_id=clean_optional(sender_id), status="open",
+                  created_at=now)
     session.add(claim)
     session.flush()
     return claim

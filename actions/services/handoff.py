@@ -12,6 +12,7 @@ from actions.services.claims import new_reference
 from actions.services.conversation import CustomerMessage
 from analytics.bot_data.knowledge import HandoffSettings
 from analytics.storage.models import HandoffTicket
+from analytics.text_safety import clean_optional, clean_text
 
 TICKET_PREFIX = "HO-"
 MAX_SUMMARY_CHARS = 2000
@@ -48,8 +49,9 @@ def open_ticket(session: Session, *, sender_id: str | None, reason: str, summary
     ticket_number = new_reference(TICKET_PREFIX)
     while session.scalar(select(HandoffTicket.id).where(HandoffTicket.ticket_number == ticket_number)) is not None:
         ticket_number = new_reference(TICKET_PREFIX)
-    ticket = HandoffTicket(ticket_number=ticket_number, sender_id=sender_id, reason=reason[:32], summary=summary,
-                           status="open", created_at=now)
+    # The summary quotes the customer: no NUL or lone surrogate may reach the database (it would refuse the row).
+    ticket = HandoffTicket(ticket_number=ticket_number, sender_id=clean_optional(sender_id), reason=reason[:32],
+                           summary=clean_text(summary), status="open", created_at=now)
     session.add(ticket)
     session.flush()
     return ticket
