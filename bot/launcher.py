@@ -31,9 +31,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.channels.message_limits import DEFAULT_MAX_MESSAGE_CHARS, max_message_chars
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXIT_MISCONFIGURED = 2
@@ -75,6 +77,11 @@ class LaunchSettings:
     log_dir: Path = REPO_ROOT / "var" / "logs"
     # What the browser uses to reach Rasa, when that differs from http://rasa_host:rasa_port (a proxy).
     rasa_public_url: str = ""
+    # Rasa's HTTP API token (CXQA_RASA_TOKEN); when empty, the one kept in rasa_token_file (made on first start).
+    rasa_token: str = ""
+    rasa_token_file: Path = REPO_ROOT / "var" / "rasa_api_token"
+    # Customer messages are cut to this many characters before NLU, on every channel (docs/security.md).
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
     start_timeout_seconds: float = 240.0
     stop_grace_seconds: float = 15.0
     with_web: bool = True
@@ -125,6 +132,9 @@ class LaunchSettings:
             rasa_bin=path("CXQA_RASA_BIN", cls.rasa_bin),
             log_dir=path("CXQA_LOG_DIR", cls.log_dir),
             rasa_public_url=env.get("CXQA_RASA_PUBLIC_URL", ""),
+            rasa_token=env.get("CXQA_RASA_TOKEN", ""),
+            rasa_token_file=path("CXQA_RASA_TOKEN_FILE", cls.rasa_token_file),
+            max_message_chars=_max_message_chars(env),
             start_timeout_seconds=seconds("CXQA_START_TIMEOUT", cls.start_timeout_seconds, 86400.0),
             restart=restart,
         )
@@ -132,6 +142,21 @@ class LaunchSettings:
     @property
     def rasa_url(self) -> str:
         return f"http://{_url_host(self.rasa_host)}:{self.rasa_port}"
+
+    def api_token(self) -> str:
+        """The token of Rasa's HTTP API: the configured one, else the token file's (generated, 0600, if absent)."""
+        from analytics.rasa_api_token import RasaTokenError, ensure_rasa_token
+
+        configured = {"CXQA_RASA_TOKEN": self.rasa_token} if self.rasa_token else {}
+        try:
+            return ensure_rasa_token(configured, self.rasa_token_file)
+        except (RasaTokenError, OSError) as exc:
+            raise LaunchError(f"Rasa's API token: {exc}") from exc
+
+    @property
+    def rasa_status_url(self) -> str:
+        """Rasa's /status (needs the token), which answers with the model id once the model is loaded."""
+        return f"{self.rasa_url}/status?token={self.api_token()}"
 
     @property
     def page_url(self) -> str:
@@ -151,6 +176,13 @@ class LaunchSettings:
         if self.web_host in ("127.0.0.1", "localhost"):
             origins = [f"http://127.0.0.1:{self.web_port}", f"http://localhost:{self.web_port}"]
         return origins
+
+
+def _max_message_chars(env: Mapping[str, str]) -> int:
+    try:
+        return max_message_chars(env)
+    except ValueError as exc:
+        raise LaunchError(str(exc)) from None
 
 
 def _url_host(host: str) -> str:
@@ -182,6 +214,11 @@ def child_environment(settings: LaunchSettings, base: dict[str, str] | None = No
             "CXQA_ACTION_PORT": str(settings.action_port),
             "CXQA_ACTION_ENDPOINT_URL": f"{settings.action_url}/webhook",
             "CXQA_TRACKER_URL": tracker_url_for_rasa(env.get("CXQA_TRACKER_URL")),
+            # Rasa's API token for the scheduler and our tools (Rasa itself gets it as --auth-token).
+            "CXQA_RASA_TOKEN": settings.api_token(),
+            # Read by our channels inside Rasa (bot/channels/): the message cap and the socket.io page origins.
+            "CXQA_MAX_MESSAGE_CHARS": str(settings.max_message_chars),
+            "CXQA_SOCKETIO_ORIGINS": " ".join(settings.page_origins()),
         }
     )
     env.setdefault("CXQA_LOCK_STORE", "in_memory")
@@ -200,11 +237,10 @@ def rasa_command(settings: LaunchSettings) -> list[str]:
         "--credentials", str(REPO_ROOT / "bot" / "credentials.yml"),
         "--endpoints", str(REPO_ROOT / "bot" / "endpoints.yml"),
         "--model", str(settings.model),
+        # Every API route (conversations, tracker events, model, ...) then needs ?token=; see docs/security.md.
+        "--auth-token", settings.api_token(),
         "--cors", *settings.page_origins(),
     ]  # fmt: skip
-    token = os.environ.get("CXQA_RASA_TOKEN")
-    if token:
-        command += ["--auth-token", token]
     return command
 
 
@@ -231,7 +267,7 @@ def planned_children(settings: LaunchSettings) -> list[Child]:
     if settings.with_actions:
         children.append(Child("actions", [python, "-m", "bot.action_server"], f"{settings.action_url}/health"))
     children.append(
-        Child("rasa", rasa_command(settings), f"{settings.rasa_url}/status", lambda body: b"model_id" in body)
+        Child("rasa", rasa_command(settings), settings.rasa_status_url, lambda body: b"model_id" in body)
     )
     if settings.with_web:
         children.append(Child("web", [python, "-m", "bot.web.server"], f"{settings.page_url}healthz"))

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from analytics.rasa_api_token import RasaTokenError, read_rasa_token
+
 TRIGGER_FILE = Path(__file__).resolve().parent / "nps_trigger.yml"
 
 
@@ -73,7 +75,7 @@ class SchedulerSettings:
 
         settings = cls(
             rasa_url=(env.get("CXQA_RASA_URL") or cls.rasa_url).rstrip("/"),
-            rasa_token=env.get("CXQA_RASA_TOKEN") or None,
+            rasa_token=_rasa_token(env),
             output_channel=env.get("CXQA_NPS_OUTPUT_CHANNEL") or cls.output_channel,
             sync_interval_seconds=number("CXQA_SYNC_INTERVAL_SECONDS", cls.sync_interval_seconds),
             nps_check_interval_seconds=number("CXQA_NPS_CHECK_INTERVAL_SECONDS", cls.nps_check_interval_seconds),
@@ -87,3 +89,11 @@ class SchedulerSettings:
                 f"CXQA_NPS_IDLE_MINUTES ({settings.nps_idle_minutes:g})"
             )
         return settings
+
+
+def _rasa_token(env: Mapping[str, str]) -> str | None:
+    """CXQA_RASA_TOKEN, else the token the launcher keeps in var/rasa_api_token (CXQA_RASA_TOKEN_FILE)."""
+    try:
+        return read_rasa_token(env)
+    except RasaTokenError as exc:
+        raise SettingsError(str(exc)) from None

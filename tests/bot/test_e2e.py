@@ -157,7 +157,7 @@ def test_declined_survey_is_recorded(bot, customer):
 def test_scheduler_trigger_asks_the_survey_and_keeps_the_agent(bot, customer):
     say(bot, customer, "I need a human")
     response = httpx.post(f"{bot.rasa_url}/conversations/{customer}/trigger_intent",
-                          params={"output_channel": "latest"},
+                          params={"output_channel": "latest", **bot.api_params},
                           json={"name": "EXTERNAL_nps_survey", "entities": {"agent_id": "agent-7"}}, timeout=60)
     response.raise_for_status()
     assert NPS_QUESTION in texts(response.json().get("messages") or [])

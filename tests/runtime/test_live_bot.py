@@ -34,7 +34,12 @@ def stack_tracker(runtime_stack):
 def job_context(runtime_stack, stack_tracker) -> Iterator[JobContext]:
     """The scheduler's jobs against the stack: a 1-second idle threshold, Rasa at the stack's port."""
     engine = make_engine(runtime_stack.database_url)
-    settings = SchedulerSettings(rasa_url=runtime_stack.rasa_url, nps_idle_minutes=1 / 60, nps_idle_max_minutes=30)
+    settings = SchedulerSettings(
+        rasa_url=runtime_stack.rasa_url,
+        rasa_token=runtime_stack.token,
+        nps_idle_minutes=1 / 60,
+        nps_idle_max_minutes=30,
+    )
     context = JobContext(settings, SurveyNames.load(), stack_tracker, make_session_factory(engine))
     yield context
     context.close()

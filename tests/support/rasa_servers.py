@@ -5,7 +5,7 @@ Usable from any test package (``from tests.support.rasa_servers import RuntimeSt
     stack = RuntimeStack(tmp_path, model_or_skip(), scheduler=False, web=False)
     stack.start()                       # ~30 s: Rasa loads TensorFlow and the model
     stack.say("tester-1", "hello")      # REST channel -> list of bot messages
-    stack.tracker("tester-1")           # Rasa's tracker JSON
+    stack.tracker("tester-1")           # Rasa's tracker JSON (its HTTP API, with the stack's token)
     stack.stop()                        # SIGINT, as Ctrl-C; returns the launcher's exit code
 
 A Rasa server takes ~30 s and 1.2 GB: share one per test session (a session-scoped fixture, see
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -122,8 +123,11 @@ class RuntimeStack:
             "CXQA_LOG_DIR": str(self.directory / "logs"),
             "CXQA_DATABASE_URL": self.database_url,
             "CXQA_TRACKER_URL": self.tracker_url,
+            # Rasa's API token (a stack of its own never touches var/rasa_api_token).
+            "CXQA_RASA_TOKEN": secrets.token_urlsafe(24),
             **(env or {}),
         }
+        self.token = self.env["CXQA_RASA_TOKEN"]
         self.output_path = self.directory / "launcher.out"
         self.process: subprocess.Popen | None = None
 
@@ -134,6 +138,9 @@ class RuntimeStack:
         rasa_port, web_port, tracker_url, database_url = spec.split(",", 3)
         stack = cls(directory, Path("attached"), tracker_url=tracker_url, database_url=database_url)
         stack.rasa_port, stack.web_port = int(rasa_port), int(web_port)
+        from analytics.rasa_api_token import read_rasa_token
+
+        stack.token = read_rasa_token() or ""
         return stack
 
     # -- URLs --------------------------------------------------------------------------------------------
@@ -208,14 +215,21 @@ class RuntimeStack:
         response.raise_for_status()
         return response.json()
 
+    @property
+    def api_params(self) -> dict[str, str]:
+        """Query parameters of every call to Rasa's HTTP API: the token."""
+        return {"token": self.token}
+
     def tracker(self, sender: str) -> dict:
-        response = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30)
+        response = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker", params=self.api_params, timeout=30)
         response.raise_for_status()
         return response.json()
 
     def domain_intents(self) -> list[str]:
         """The intents of the loaded model's domain."""
-        response = httpx.get(f"{self.rasa_url}/domain", headers={"Accept": "application/json"}, timeout=30)
+        response = httpx.get(
+            f"{self.rasa_url}/domain", params=self.api_params, headers={"Accept": "application/json"}, timeout=30
+        )
         response.raise_for_status()
         return [next(iter(intent)) if isinstance(intent, dict) else intent for intent in response.json()["intents"]]
 
