@@ -7,6 +7,7 @@ import typer
 from analytics.bot_data import commands as bot_data_commands
 from analytics.cli_db import db_app
 from analytics.cli_import import import_command
+from analytics.evaluation import commands as evaluation_commands
 from analytics.nps import commands as nps_commands
 from analytics.reports import commands as report_commands
 from analytics.scheduler import commands as scheduler_commands
@@ -26,7 +27,7 @@ app.command("import")(import_command)
 
 # Each area adds its commands in its own ``commands`` module (heavy imports stay inside the commands).
 for area in (scoring_commands, nps_commands, report_commands, sync_commands, scheduler_commands,
-             bot_data_commands):
+             bot_data_commands, evaluation_commands):
     area.register(app)
 
 

@@ -1,0 +1,1 @@
+"""How far the automatic scores agree with careful human labels (``cxqa evaluate``)."""
