@@ -44,6 +44,8 @@ def wilson(successes: int, n: int) -> Estimate:
 def _bootstrap(statistic: Callable[[np.ndarray, np.ndarray], float], gold: Sequence, predicted: Sequence) -> Estimate:
     gold_array, predicted_array = np.asarray(gold), np.asarray(predicted)
     n = len(gold_array)
+    if n == 0:
+        return Estimate(float("nan"), float("nan"), float("nan"), 0)
     value = statistic(gold_array, predicted_array)
     if n < 2:
         return Estimate(value, float("nan"), float("nan"), n)
