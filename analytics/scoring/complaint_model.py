@@ -23,6 +23,7 @@ SHOUTING = "SHOUTING"
 class _LabelVectors(NamedTuple):
     columns: dict[str, int]  # label -> its column
     counted: np.ndarray  # cues and intensifiers: what the effective counts keep
+    raising: np.ndarray  # cues that push P(complaint) up (positive weight; counted intensifiers): the evidence
     negatable: np.ndarray  # single-word cues dropped after a negation
     negative: np.ndarray  # cues that make intensifiers count
     intensifier: int | None  # column of INTENSIFIER
@@ -56,6 +57,8 @@ class ComplaintModel:
             cached = self._vectors[labels] = _LabelVectors(
                 columns={label: column for column, label in enumerate(labels)},
                 counted=np.array([label in cues or label == INTENSIFIER for label in labels], dtype=bool),
+                raising=np.array([(label in cues and cues[label][0] > 0) or label == INTENSIFIER
+                                  for label in labels], dtype=bool),
                 negatable=np.array([label in self.negated_labels for label in labels], dtype=bool),
                 negative=np.array([label in self.negative_cues for label in labels], dtype=bool),
                 intensifier=labels.index(INTENSIFIER) if INTENSIFIER in labels else None,
@@ -99,3 +102,13 @@ class ComplaintModel:
             intensifiers = np.minimum(counts[:, vectors.intensifier], self.intensifier_cap)
             logit += np.where(negative, self.intensifier_weight * intensifiers, 0.0)
         return sigmoid_array(logit)
+
+    def raising_counts(self, counts: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
+        """The part of ``counts`` that pushed P(complaint) up: cues with a positive weight, and intensifiers
+        only in a turn with a negative cue (elsewhere they do not count). This is what evidence shows."""
+        vectors = self.vectors(labels)
+        raising = counts * vectors.raising
+        if vectors.intensifier is not None:
+            negative = (counts[:, vectors.negative] > 0).any(axis=1)
+            raising[~negative, vectors.intensifier] = 0
+        return raising

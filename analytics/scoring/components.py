@@ -311,7 +311,9 @@ class ComplaintComponent(_WholeBatches):
         counts = self.model.effective_counts(
             batch.labels, batch.match_docs, batch.match_labels, batch.starts, batch.ends,
             batch.columns[:, LOWER_COLUMN], batch.offsets, selected)
-        batch.cue_counts[rows] = counts[rows]
+        # The cues a lead reads are those that raised the probability: gratitude or a confirmation lower it
+        # and are no complaint cue (they still count in the probability below).
+        batch.cue_counts[rows] = self.model.raising_counts(counts[rows], batch.labels)
         batch.complaint[rows] = self.model.probabilities(counts[rows], batch.labels)
 
 

@@ -221,9 +221,13 @@ def reference_complaint(doc: Doc, matches: list[tuple[str, str, int, int]]) -> t
     logit = config["intercept"]
     for label, entry in cues.items():
         logit += entry["weight"] * min(counts.get(label, 0), entry["cap"])
-    if any(counts.get(label) for label in config["negative_cues"]):
+    negative = any(counts.get(label) for label in config["negative_cues"])
+    if negative:
         logit += config["intensifier"]["weight"] * min(counts.get("INTENSIFIER", 0), config["intensifier"]["cap"])
-    return 1 / (1 + math.exp(-logit)), counts
+    # The cues shown as evidence: only those that raised the probability.
+    raising = {label: n for label, n in counts.items()
+               if (label in cues and cues[label]["weight"] > 0) or (label == "INTENSIFIER" and negative)}
+    return 1 / (1 + math.exp(-logit)), raising
 
 
 @SETTINGS
@@ -278,3 +282,13 @@ def test_patterns_that_are_not_phrases_run_in_spacys_matcher(monkeypatch):
 
 def markers_of(doc):
     return doc._.cxqa_matches
+
+
+def test_complaint_cues_name_only_what_raised_the_score(nlp):
+    """Gratitude and a confirmation lower P(complaint): they are never listed as complaint cues; an intensifier
+    is listed only where it counted (beside a negative cue)."""
+    thanks, angry = nlp.pipe(["Thanks very much for your help, that fixed it",
+                              "I am really not happy, nobody answered"])
+    assert thanks._.cxqa_complaint_cues == {}
+    assert set(angry._.cxqa_complaint_cues) >= {"DISSATISFACTION", "INTENSIFIER"}
+    assert "GRATITUDE" not in angry._.cxqa_complaint_cues
