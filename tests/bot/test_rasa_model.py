@@ -6,6 +6,7 @@ These run the Rasa virtualenv (``trained_model`` trains the model first when the
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from tests.bot.conftest import REPO_ROOT, rasa_env, require_rasa
 pytestmark = pytest.mark.rasa
 
 HELDOUT = REPO_ROOT / "tests" / "bot" / "nlu_heldout.yml"
+INDEPENDENT = REPO_ROOT / "evaluation" / "bot_nlu" / "independent.jsonl"
 # Warnings `rasa data validate` cannot help giving for this design: responses sent by custom actions are in
 # no story, and the scheduler's EXTERNAL_ intent must have no NLU examples.
 EXPECTED_WARNINGS = (
@@ -46,6 +48,27 @@ def test_heldout_set_is_large_and_unseen():
     assert len(heldout) >= 150
     assert sorted(set(heldout) & set(training)) == []
     assert set(heldout.values()) <= set(yaml.safe_load((REPO_ROOT / "domain.yml").read_text())["intents"])
+
+
+def test_independent_set_is_large_and_never_trained_on():
+    """The independent evaluation set (evaluation/bot_nlu/) was written by someone who never saw the training
+    data; none of its messages may ever become a training example (compared lower-cased, spaces collapsed).
+    One- and two-word messages ("yes", "hi there") are the exception: both sides write them independently,
+    and the training data cannot do without them; `make nlu-eval` also reports the figure without them."""
+    def norm(text: str) -> str:
+        return " ".join(text.lower().split())
+    independent = [json.loads(line) for line in INDEPENDENT.read_text(encoding="utf-8").splitlines() if line]
+    training = {}
+    for path in (REPO_ROOT / "nlu_data" / "nlu").glob("*.yml"):
+        training.update(_examples(path))
+    trained = {norm(text) for text in training}
+    assert len(independent) >= 400
+    assert sorted(item["id"] for item in independent
+                  if norm(item["text"]) in trained and len(item["text"].split()) > 2) == []
+    topics = yaml.safe_load((REPO_ROOT / "evaluation" / "bot_nlu" / "topics.yml").read_text())["topics"]
+    assert {item["topic"] for item in independent} <= set(topics)
+    domain_intents = set(yaml.safe_load((REPO_ROOT / "domain.yml").read_text())["intents"])
+    assert {intent for intents in topics.values() for intent in intents} <= domain_intents
 
 
 def test_rasa_data_validate_is_clean():
