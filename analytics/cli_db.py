@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func, select
 
+from analytics.cli_output import out as console
+from analytics.cli_output import show_id
 from analytics.storage import Base, make_engine
 from analytics.storage.db import database_url
 from analytics.storage.migrate import current_revision, upgrade
 
 db_app = typer.Typer(help="Database migrations and status.", no_args_is_help=True)
-console = Console()
 
 
 @db_app.command("upgrade")
@@ -20,7 +21,7 @@ def upgrade_command(revision: str = typer.Argument("head", help="Target revision
     """Create or migrate the database (CXQA_DATABASE_URL, default a SQLite file under var/)."""
     engine = make_engine()
     upgrade(engine, revision)
-    console.print(f"[green]database at revision {current_revision(engine)}[/green] ({_safe_url()})")
+    console.print(f"[green]database at revision {current_revision(engine)}[/green] ({escape(_safe_url())})")
     engine.dispose()
 
 
@@ -29,7 +30,7 @@ def status_command() -> None:
     """Show the revision and the row count of every table."""
     engine = make_engine()
     revision = current_revision(engine)
-    console.print(f"database: {_safe_url()}\nrevision: {revision or 'none (run: cxqa db upgrade)'}")
+    console.print(f"database: {escape(_safe_url())}\nrevision: {revision or 'none (run: cxqa db upgrade)'}")
     if revision:
         table = Table("table", "rows")
         with engine.connect() as conn:
@@ -43,4 +44,4 @@ def status_command() -> None:
 def _safe_url() -> str:
     from sqlalchemy.engine import make_url
 
-    return make_url(database_url()).render_as_string(hide_password=True)
+    return show_id(make_url(database_url()).render_as_string(hide_password=True))

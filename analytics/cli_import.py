@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.exc import SQLAlchemyError
 
+from analytics.cli_output import err as console
+from analytics.cli_output import out, show_id
 from analytics.cli_support import fail
 from analytics.importer.readers import ImportFileError
 from analytics.importer.service import import_file
@@ -17,8 +18,6 @@ from analytics.importer.writer import DEFAULT_SOURCE
 from analytics.storage import make_engine, make_session_factory
 from analytics.storage.migrate import upgrade
 from analytics.text_safety import clean_text
-
-console = Console(stderr=True)
 
 
 def import_command(
@@ -61,9 +60,9 @@ def import_command(
         finally:
             engine.dispose()
     written = result.written
-    Console().print(
+    out.print(
         f"[green]imported[/green] {written.conversations} conversation(s), {written.turns} turn(s), "
-        f"{written.nps_responses} NPS answer(s) from {escape(str(file))} ({result.file_format}); "
+        f"{written.nps_responses} NPS answer(s) from {escape(show_id(file))} ({result.file_format}); "
         f"{written.skipped_existing} already imported, skipped."
         + (f" Linked {result.linked_nps} earlier NPS answer(s) to their conversations." if result.linked_nps else "")
     )

@@ -6,15 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.orm import Session
 
-err = Console(stderr=True)
+from analytics.cli_output import err
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one clear error line (markup-escaped: messages may quote user input) and return the exit."""
+    """Print one clear error line and return the exit. Messages may quote user input or stored values: markup
+    is escaped, and the console shows control characters as visible escapes (analytics/cli_output.py)."""
     err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)  # one line, however long: grep-able
     return typer.Exit(code)
 

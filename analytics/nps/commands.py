@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from analytics.cli_output import echo_json, err, id_cell, out, show_id, show_text, text_cell
 from analytics.cli_support import db_session, fail
 from analytics.nps.csv_import import DEFAULT_SOURCE
 from analytics.nps.queries import GROUPINGS, SurveyFilter
 
 nps_app = typer.Typer(help="NPS: summaries with 95% intervals, trends, detractor follow-up, CSV import.",
                       no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
 
 CI_METHOD = "adjusted-wald"
 GROUP_LABELS = {"agent": "(no agent)"}
@@ -81,8 +78,7 @@ def summary_command(
     overall_json = {**overall.to_json(), "group": "all"}
     group_json = [overall_json] if by is None else [group.to_json() for group in groups]
     if as_json:
-        typer.echo(json.dumps({"by": by, "ci_method": CI_METHOD, "overall": overall_json, "groups": group_json},
-                              indent=2))
+        echo_json({"by": by, "ci_method": CI_METHOD, "overall": overall_json, "groups": group_json})
         return
     table = Table(title=f"NPS by {by}" if by else "NPS", box=box.SIMPLE_HEAD, caption=(
         "NPS = %promoters − %detractors; 95% CI: adjusted Wald. P/Pa/D = promoters (9-10) / passives (7-8) / "
@@ -95,7 +91,7 @@ def summary_command(
         if by and position == len(rows) - 1:
             table.add_section()
         label = data["group"] if data["group"] is not None else GROUP_LABELS.get(by or "", "(none)")
-        table.add_row(Text(str(label)), str(data["responses"]), _fmt(data["nps"], signed=True),
+        table.add_row(id_cell(label), str(data["responses"]), _fmt(data["nps"], signed=True),
                       _ci(tuple(data["ci95"]) if data["ci95"] else None),
                       f"{data['promoters']}/{data['passives']}/{data['detractors']}",
                       f"{data['declined']}/{data['abandoned']}",
@@ -127,9 +123,9 @@ def trend_command(
         except OSError as exc:
             raise fail(f"cannot write {plot}: {exc.strerror or exc}") from None
     if as_json:
-        typer.echo(json.dumps([{**item.week.to_json(), "week": item.week.group,
-                                "change": None if item.change is None else round(item.change, 1),
-                                "change_significant": item.significant} for item in trend], indent=2))
+        echo_json([{**item.week.to_json(), "week": item.week.group,
+                    "change": None if item.change is None else round(item.change, 1),
+                    "change_significant": item.significant} for item in trend])
     else:
         table = Table(title="NPS by week", caption="change: since the previous week with answers; "
                       "* = beyond chance at 95%")
@@ -138,14 +134,14 @@ def trend_command(
         for item in trend:
             summary = item.week.summary
             change = _fmt(item.change, signed=True) + (" *" if item.significant else "")
-            table.add_row(item.week.group, str(item.week.week_start), str(summary.counts.responses),
+            table.add_row(id_cell(item.week.group), str(item.week.week_start), str(summary.counts.responses),
                           _fmt(summary.nps, signed=True), _ci(summary.ci95), change)
         if not trend:
             out.print("no NPS answers yet")
         else:
             out.print(table)
     if plot is not None:
-        err.print(f"plot written to {escape(str(plot))}")
+        err.print(f"plot written to {escape(show_id(plot))}")
 
 
 @nps_app.command("detractors")
@@ -159,7 +155,6 @@ def detractors_command(
 ) -> None:
     """Detractors (0-6) to call back within 48 hours, most urgent first. Comments are shown redacted."""
     from analytics.nps.queries import detractor_followups
-    from analytics.redaction import display_text
     from analytics.timeutil import iso_utc, utcnow
 
     now = utcnow()
@@ -167,12 +162,12 @@ def detractors_command(
         items = detractor_followups(session, now, include_closed=include_closed, overdue_only=overdue, limit=limit,
                                     survey_filter=_filter(since, None, source))
     if as_json:
-        typer.echo(json.dumps([{
+        echo_json([{  # the comment redacted as in the table; ids verbatim, unsafe characters \u-escaped
             "id": item.id, "responded_at": iso_utc(item.responded_at), "score": item.score,
-            "comment": display_text(item.comment) or None, "customer_id": item.customer_id,
+            "comment": show_text(item.comment) or None, "customer_id": item.customer_id,
             "touchpoint": item.touchpoint, "channel": item.channel, "agent_ids": item.agent_ids,
             "owner": item.owner, "status": item.status, "due": iso_utc(item.due), "overdue": item.overdue,
-        } for item in items], indent=2))
+        } for item in items])
         return
     if not items:
         out.print("no detractor follow-ups" + (" overdue" if overdue else " open"))
@@ -187,11 +182,12 @@ def detractors_command(
     table.add_column("comment (redacted)", overflow="fold", ratio=1)
     for item in items:
         due = Text(_when(item.due, now), style="bold red" if item.overdue else "")
-        where = " · ".join(value for value in (item.touchpoint, item.channel) if value) or "–"
+        where = " · ".join(show_id(value) for value in (item.touchpoint, item.channel) if value) or "–"
+        agents = ", ".join(show_id(agent) for agent in item.agent_ids) or "no agent"
         table.add_row(str(item.id), str(item.score), due,
-                      Text(f"{item.status or '–'}\n{item.owner or 'unassigned'}"),
-                      Text(f"{item.customer_id or '–'}\n{where}\n{', '.join(item.agent_ids) or 'no agent'}"),
-                      Text(display_text(item.comment, max_length=300)))
+                      Text(f"{show_id(item.status) or '–'}\n{show_id(item.owner) or 'unassigned'}"),
+                      Text(f"{show_id(item.customer_id) or '–'}\n{where}\n{agents}"),
+                      text_cell(item.comment, max_length=300))
     out.print(table)
 
 
@@ -215,8 +211,8 @@ def followup_command(
     try:
         with db_session() as session:
             response = update_followup(session, response_id, owner=owner, status=status)
-            summary = (f"follow-up {response.id}: status {response.followup_status}, "
-                       f"owner {response.followup_owner or '–'}")
+            summary = (f"follow-up {response.id}: status {show_id(response.followup_status)}, "
+                       f"owner {show_id(response.followup_owner) or '–'}")
     except FollowupError as exc:
         raise fail(str(exc)) from None
     out.print(escape(summary))

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from analytics.cli_output import plot_labels, show_id
 from analytics.nps.queries import WeekTrend
 
 
 def plot_trend(trend: list[WeekTrend], path: Path, title: str = "NPS by week") -> None:
+    """Labels are drawn literally (no mathtext, control characters as visible escapes)."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display
+    with plot_labels():
+        _draw(trend, path, show_id(title))
+
+
+def _draw(trend: list[WeekTrend], path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
-    labels = [item.week.group or "" for item in trend]
+    labels = [show_id(item.week.group) for item in trend]
     positions = list(range(len(trend)))
     missing = float("nan")  # a week without answers leaves a gap instead of a line drawn across it
     nps = [missing if item.week.summary.nps is None else item.week.summary.nps for item in trend]

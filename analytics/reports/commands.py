@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from analytics.cli_output import echo_json, id_cell, out, show_id
 from analytics.cli_support import db_session, fail
 
 report_app = typer.Typer(help="Quality reports for support leads and trainers.", no_args_is_help=True)
 coach_app = typer.Typer(help="Coaching assignments: assign, review whether they worked, mark done.",
                         no_args_is_help=True)
-out = Console()
 
 
 def register(app: typer.Typer) -> None:
@@ -53,27 +51,27 @@ def gaps_command(
 
         plot_agent_scores(stats, targets, plot)
     if as_json:
-        out.print_json(json.dumps({
+        echo_json({  # ids verbatim, unsafe characters \u-escaped (analytics/cli_output.py)
             "window_days": window,
             "agents": [{"agent": s.subject, "dimension": s.dimension, "mean": round(s.mean, 2),
                         "conversations": s.conversations} for s in stats],
             "gaps": [{"agent": g.subject, "dimension": g.dimension, "mean": round(g.mean, 2), "target": g.target,
                       "shortfall": round(g.shortfall, 2), "conversations": g.conversations,
                       "coaching_hint": targets.dimensions[g.dimension].coaching_hint} for g in gaps],
-        }))
+        })
         return
     table = Table(title=f"Agents below target (last {window} days, at least {targets.min_conversations} "
                   "scored conversations)")
     for column in ("agent", "dimension", "mean", "target", "short by", "conversations", "what to coach"):
         table.add_column(column)
     for gap in gaps:
-        table.add_row(escape(gap.subject), targets.dimensions[gap.dimension].label, _fmt(gap.mean),
+        table.add_row(id_cell(gap.subject), targets.dimensions[gap.dimension].label, _fmt(gap.mean),
                       f"{gap.target:g}", _fmt(gap.shortfall), str(gap.conversations),
                       targets.dimensions[gap.dimension].coaching_hint)
     out.print(table if gaps else f"No agent is below target in the last {window} days "
               f"({len({s.subject for s in stats})} agents with scored conversations).")
     if plot:
-        out.print(f"chart written to {plot}")
+        out.print(f"chart written to {escape(show_id(plot))}")
 
 
 @report_app.command("touchpoints")
@@ -105,7 +103,7 @@ def touchpoints_command(
         row["nps_responses"] = 0 if summary is None else summary.summary.counts.responses
     ordered = sorted(rows.values(), key=lambda r: -r["conversations"])
     if as_json:
-        out.print_json(json.dumps({"window_days": window, "touchpoints": ordered}))
+        echo_json({"window_days": window, "touchpoints": ordered})
         return
     table = Table(title=f"Touchpoints, last {window} days (NPS is the touchpoint's, all channels)")
     for column in ("touchpoint / channel", "conversations", *(t.label for t in targets.dimensions.values()),
@@ -117,7 +115,7 @@ def touchpoints_command(
             value = row.get(name)
             style = "red" if value is not None and value < target.target else ""
             cells.append(f"[{style}]{_fmt(value)}[/{style}]" if style else _fmt(value))
-        table.add_row(escape(row["touchpoint"]), str(row["conversations"]), *cells, _fmt(row["nps"]),
+        table.add_row(id_cell(row["touchpoint"]), str(row["conversations"]), *cells, _fmt(row["nps"]),
                       str(row["nps_responses"]))
     out.print(table)
 
@@ -143,8 +141,8 @@ def assign_command(
             number, baseline, due = assignment.id, assignment.baseline_value, assignment.due_at
     except CoachingError as exc:
         raise fail(str(exc)) from None
-    out.print(f"coaching #{number} assigned to {escape(agent)} on {dimension}: baseline {_fmt(baseline)}, "
-              f"due {due:%Y-%m-%d}")
+    out.print(f"coaching #{number} assigned to {escape(show_id(agent))} on {escape(show_id(dimension))}: "
+              f"baseline {_fmt(baseline)}, due {due:%Y-%m-%d}")
 
 
 @coach_app.command("done")
@@ -159,7 +157,7 @@ def done_command(assignment_id: int = typer.Argument(...),
             set_status(session, assignment_id, status, utcnow())
     except CoachingError as exc:
         raise fail(str(exc)) from None
-    out.print(f"coaching #{assignment_id}: {status}")
+    out.print(f"coaching #{assignment_id}: {escape(show_id(status))}")
 
 
 @coach_app.command("review")
@@ -184,7 +182,7 @@ def review_command(as_json: bool = typer.Option(False, "--json", help="Machine-r
             "verdict": r.effect.verdict, "meets_target": r.meets_target, "target": r.assignment.target_value,
         } for r in reviews]
     if as_json:
-        out.print_json(json.dumps({"assignments": rows}))
+        echo_json({"assignments": rows})
         return
     table = Table(title="Coaching: before vs after")
     for column in ("#", "agent", "dimension", "status", "before (n)", "after (n)", "change [95% CI]", "verdict",
@@ -192,7 +190,7 @@ def review_command(as_json: bool = typer.Option(False, "--json", help="Machine-r
         table.add_column(column)
     for row in rows:
         interval = "" if row["ci95"] is None else f" [{row['ci95'][0]:+.1f}, {row['ci95'][1]:+.1f}]"
-        table.add_row(str(row["id"]), escape(row["agent"]), row["dimension"], row["status"],
+        table.add_row(str(row["id"]), id_cell(row["agent"]), id_cell(row["dimension"]), id_cell(row["status"]),
                       f"{_fmt(row['before'])} ({row['before_n']})", f"{_fmt(row['after'])} ({row['after_n']})",
                       ("-" if row["change"] is None else f"{row['change']:+.1f}") + interval, row["verdict"],
                       {True: "yes", False: "no", None: "-"}[row["meets_target"]])

@@ -66,11 +66,10 @@ def list_command(
     all_tickets: bool = typer.Option(False, "--all", help="Include closed tickets."),
     database_url: str | None = typer.Option(None, "--database-url"),
 ) -> None:
-    """Open handoff tickets, oldest first."""
-    from rich.console import Console
-    from rich.markup import escape
+    """Open handoff tickets, oldest first. Summaries are shown redacted (no e-mails, card or phone numbers)."""
     from rich.table import Table
 
+    from analytics.cli_output import id_cell, out, text_cell
     from analytics.scheduler.handoff import list_tickets
     from analytics.storage.db import make_engine, make_session_factory
 
@@ -78,16 +77,16 @@ def list_command(
     with make_session_factory(engine)() as session:
         tickets = list_tickets(session, include_closed=all_tickets)
     engine.dispose()
-    table = Table("ticket", "status", "opened (UTC)", "reason", "summary")
+    table = Table("ticket", "status", "opened (UTC)", "reason", "summary (redacted)")
     for ticket in tickets:
         table.add_row(
-            ticket.ticket_number,
-            ticket.status,
+            id_cell(ticket.ticket_number),
+            id_cell(ticket.status),
             f"{ticket.created_at:%Y-%m-%d %H:%M}",
-            escape(ticket.reason),
-            escape(ticket.summary[:120]),
+            text_cell(ticket.reason),
+            text_cell(ticket.summary, max_length=120),
         )
-    Console().print(table if tickets else "No open handoff tickets.")
+    out.print(table if tickets else "No open handoff tickets.")
 
 
 @handoff_app.command("close")
@@ -97,24 +96,24 @@ def close_command(
     database_url: str | None = typer.Option(None, "--database-url"),
 ) -> None:
     """Close a ticket; the scheduler then sends the customer the NPS survey about this agent's help."""
-    from rich.console import Console
     from rich.markup import escape
 
+    from analytics.cli_output import out, show_id
+    from analytics.cli_support import fail
     from analytics.scheduler.handoff import HandoffError, close_ticket
     from analytics.storage.db import make_engine, make_session_factory
 
-    console = Console()
     engine = make_engine(database_url)
     try:
         with make_session_factory(engine).begin() as session:
             ticket = close_ticket(session, ticket_number, agent)
+            number = ticket.ticket_number
     except HandoffError as exc:
-        console.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1) from None
+        raise fail(str(exc)) from None
     finally:
         engine.dispose()
-    console.print(
-        f"Closed {ticket.ticket_number} (agent {escape(agent)}); the customer gets the survey at the "
+    out.print(
+        f"Closed {escape(show_id(number))} (agent {escape(show_id(agent))}); the customer gets the survey at the "
         "scheduler's next run."
     )
 

@@ -22,10 +22,11 @@ def score_command(
     batch: int = typer.Option(1000, "--batch", min=1, help="Conversations per transaction."),
 ) -> None:
     """Score every conversation in the database that is unscored or was scored by an older scorer version."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from sqlalchemy.exc import SQLAlchemyError
 
+    from analytics.cli_output import err as console
+    from analytics.cli_output import out
     from analytics.cli_support import fail
     from analytics.scoring import store
     from analytics.scoring.conversation import default_scorer, prepare_process_for_scoring
@@ -34,7 +35,6 @@ def score_command(
     from analytics.storage import make_engine, make_session_factory
     from analytics.storage.migrate import upgrade
 
-    console = Console(stderr=True)
     version = scorer_version()
     engine = make_engine()
     written = 0
@@ -65,7 +65,7 @@ def score_command(
         raise fail(f"database: {first_line} (is the database up? try: cxqa db upgrade)") from None
     finally:
         engine.dispose()
-    Console().print(f"[green]scored[/green] {written} conversation(s) with scorer {version}")
+    out.print(f"[green]scored[/green] {written} conversation(s) with scorer {version}")
 
 
 def score_file_command(
