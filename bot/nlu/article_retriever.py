@@ -10,9 +10,10 @@ Speaker (smart speaker)") and by the guide's ``symptoms:`` list when it has one 
 steps, or a mapping with ``steps:`` and ``symptoms:``; ``guides.<issue>.symptoms`` applies to every guide of
 the issue). An article's score is the highest cosine between the message and one of its descriptions.
 
-Each parsed message gets ``cxqa_articles``: the top 3 as ``{"article": "<issue>/<product or default>",
-"issue", "product", "score"}``. It is an output property, so Rasa puts it into the parse data, the
-``UserUttered`` event and the action server's ``tracker.latest_message["cxqa_articles"]``.
+Each parsed message gets ``cxqa_articles``: the top 3 issues, each by its best guide, as
+``{"article": "<issue>/<product or default>", "issue", "product", "score"}``. It is an output property
+(``Message.set(..., add_to_output=True)``), so Rasa 3.6 copies it into the parse data, the ``UserUttered``
+event and the action server's ``tracker.latest_message["cxqa_articles"]`` (tests/bot/test_dense_nlu.py).
 
 The message's vector is the sentence feature the featurizer already set (no second pass through the
 encoder). The descriptions are embedded when the component is loaded, not at training time: so an edited
@@ -94,20 +95,34 @@ def _embedded(knowledge_dir: str, _size: int, _mtime_ns: int, model_dir: str | N
     articles = tuple(load_articles(Path(knowledge_dir)))
     texts = [text for article in articles for text in article.descriptions]
     owners = np.array([i for i, article in enumerate(articles) for _ in article.descriptions], dtype=np.int64)
-    return articles, load_encoder(model_dir).embed(texts), owners
+    # An issue's symptoms describe each of its guides: embed every distinct text once.
+    unique = list(dict.fromkeys(texts))
+    where = {text: i for i, text in enumerate(unique)}
+    return articles, load_encoder(model_dir).embed(unique)[[where[text] for text in texts]], owners
 
 
 def rank(vector: np.ndarray, articles: tuple[Article, ...], vectors: np.ndarray, owners: np.ndarray,
          top: int = 3) -> list[dict[str, Any]]:
-    """The ``top`` articles by their best description's cosine with the (normalised) ``vector``."""
+    """The ``top`` issues, each by its best guide: the article whose best description is closest to the
+    (normalised) ``vector``; a tie (symptoms shared by all guides of an issue) goes to the closer title,
+    which names the product line. One article per issue, so that a runner-up issue is always visible
+    (the bot asks "which of the two?" when two issues score alike: actions/services/articles.py)."""
     if not articles:
         return []
     cosines = vectors @ (vector / max(float(np.linalg.norm(vector)), 1e-12))
     best = np.full(len(articles), -np.inf)
     np.maximum.at(best, owners, cosines)
-    order = np.argsort(-best, kind="stable")[:top]
-    return [{"article": articles[i].key, "issue": articles[i].issue, "product": articles[i].product,
-             "score": round(float(best[i]), 4)} for i in order]
+    title = cosines[np.searchsorted(owners, np.arange(len(articles)))]  # each article's first text: its title
+    ranked, seen = [], set()
+    for i in np.lexsort((-title, -best)):
+        if articles[i].issue in seen:
+            continue
+        seen.add(articles[i].issue)
+        ranked.append({"article": articles[i].key, "issue": articles[i].issue, "product": articles[i].product,
+                       "score": round(float(best[i]), 4)})
+        if len(ranked) == top:
+            break
+    return ranked
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
