@@ -91,12 +91,13 @@ def settle(given: list[dict], settled: dict | None, fields: tuple[str, ...]) -> 
             result[name] = settled[name]
         else:
             result[name] = None if name in ("deescalated", "complaint_peak_turn") else "__unsettled__"
-    if "complaint" in result and result["complaint"] is False:
-        result["deescalated"], result["complaint_peak_turn"] = None, None
     if any(value == "__unsettled__" for value in result.values()):
         return None
-    if result.get("complaint") is True and not isinstance(result.get("deescalated"), bool):
-        return None
+    if "deescalated" in fields:  # a conversation: the de-escalation labels follow the settled complaint
+        if result["complaint"] is False:
+            result["deescalated"], result["complaint_peak_turn"] = None, None
+        elif not isinstance(result["deescalated"], bool):
+            return None
     return result
 
 
