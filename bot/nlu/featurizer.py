@@ -28,6 +28,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, FEATURIZER_CLASS_ALIAS, TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -98,6 +99,14 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         """Features for every tokenised attribute; all texts of one attribute go through in batches."""
         for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
+            # An empty message ("" from the widget) is one empty token to the tokenizer: it still needs dense
+            # features of the right width, or DIET's input signature does not match and no reply is sent.
+            for message in messages:
+                if attribute == TEXT and message.get(attribute) == "":
+                    dimension = self.encoder.dimension
+                    rows = len(message.get(TOKENS_NAMES[attribute]) or [])
+                    self.add_features_to_message(np.zeros((rows, dimension), dtype=np.float32),
+                                                 np.zeros((1, dimension), dtype=np.float32), attribute, message)
             todo = [m for m in messages if m.get(attribute) and m.get(TOKENS_NAMES[attribute])]
             if not todo:
                 continue

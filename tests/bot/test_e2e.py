@@ -66,7 +66,9 @@ def test_warranty_lookup_of_a_seeded_serial_gives_the_right_date(bot, customer):
     if "serial number" in texts(replies) and "covered until" not in texts(replies):
         replies = say(bot, customer, "AS26000101")  # the model may not have read the serial in the question
     assert "Aura Speaker (serial AS26000101) is covered until 15 June 2028" in texts(replies)
-    expired = texts(say(bot, customer, "check the warranty of another one")) + texts(say(bot, customer, "PB23000588"))
+    # (This test checks the lookup and its dates; how well phrasings are understood is make nlu-eval's job.)
+    expired = texts(say(bot, customer, "can you check the warranty status of another product?")) + texts(
+        say(bot, customer, "PB23000588"))
     assert "expired on 20 January 2024" in expired
 
 
