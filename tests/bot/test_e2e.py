@@ -85,6 +85,8 @@ def test_a_claim_creates_a_claim_row(bot, customer):
     assert "doesn't look like an email" in texts(say(bot, customer, "sam at example"))
     reply = texts(say(bot, customer, "sam.okafor@example.com"))
     number = re.search(r"claim number is (CLM-[A-Z0-9]{8})", reply).group(1)
+    # Security probe, finding 8: after the claim the bot said "Sorry, I didn't get that" and undid the message.
+    assert "didn't get that" not in reply and "rephrase" not in reply
     [claim] = rows(bot, Claim, claim_number=number)
     assert (claim.serial_number, claim.problem, claim.contact_email, claim.sender_id) == (
         "OW26000045", "The screen flickers and goes black", "sam.okafor@example.com", customer)
