@@ -119,7 +119,9 @@ def test_e2e_test_stories_pass(trained_model, tmp_path):
     failed = tmp_path / "results" / "failed_test_stories.yml"
     details = failed.read_text() if failed.is_file() else ""
     output = result.stdout + result.stderr
-    assert result.returncode == 0, f"{details}\n{output[-3000:]}"
+    # --fail-on-prediction-errors stops at the first wrong story and prints it ("Failed Story: ...")
+    first_failure = output[output.find("Failed Story"):][:4000] if "Failed Story" in output else output[-3000:]
+    assert result.returncode == 0, f"{details}\n{first_failure}"
     assert re.search(rf"Correct:\s+{len(names)} / {len(names)}\b", output), output[-3000:]
 
 
