@@ -85,7 +85,9 @@ class ValidateNpsForm(FormValidationAction):
         answer = parse_nps_answer(str(value))
         if answer.score is not None:
             return {"nps_score": answer.score, "nps_status": "answered"}
-        if latest_intent(tracker) in DECLINE_INTENTS:
+        intent = (tracker.latest_message or {}).get("intent") or {}
+        if intent.get("name") in DECLINE_INTENTS and float(intent.get("confidence") or 0.0) >= \
+                get_knowledge().survey.decline_min_confidence:
             return {"nps_score": None, "nps_status": "declined", "requested_slot": None}
         request = step_aside_intent(tracker)
         if request is not None:

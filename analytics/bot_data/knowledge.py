@@ -88,6 +88,7 @@ class SurveySettings:
     default_closing_response: str | None
     step_aside: dict[str, str]  # intent of a clear new request -> the action that serves it
     step_aside_min_confidence: float
+    decline_min_confidence: float
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,7 @@ def _survey(data: dict[str, Any]) -> SurveySettings:
         default_closing_response=data.get("default_closing_response"),
         step_aside={str(k): str(v) for k, v in (data.get("step_aside") or {}).items()},
         step_aside_min_confidence=float(data.get("step_aside_min_confidence", 1.0)),
+        decline_min_confidence=float(data.get("decline_min_confidence", 0.0)),
     )
 
 

@@ -137,3 +137,25 @@ def test_after_stepping_aside_the_bot_does_what_was_asked(bot_db):
     assert run.messages == []
     assert {"event": "followup", "name": "claim_form"} in [
         {k: e[k] for k in ("event", "name")} for e in run.events if e.get("event") == "followup"]
+
+
+@pytest.mark.parametrize(("text", "intent", "confidence", "declined"), [
+    ("no thanks", "deny", 0.97, True),
+    ("dunno", "deny", 0.49, False),  # a weak "no" is asked again, not taken as a refusal
+    ("maybe", "deny", 0.60, False),
+])
+def test_only_a_clear_no_declines_the_survey(text, intent, confidence, declined):
+    tracker = make_tracker(text=text, intent=intent, confidence=confidence, active_loop="nps_form",
+                           slots={"requested_slot": "nps_score"})
+    dispatcher = CollectingDispatcher()
+    slots = ValidateNpsForm().validate_nps_score(text, dispatcher, tracker, DOMAIN)
+    assert (slots.get("nps_status") == "declined") is declined
+    assert (dispatcher.messages == []) is declined
+
+
+def test_a_described_problem_does_not_interrupt_the_survey():
+    """"hard to say really" reads as tech_other too easily: only clear named requests step aside."""
+    tracker = make_tracker(text="hmm hard to say really", intent="tech_other", confidence=0.84,
+                           active_loop="nps_form", slots={"requested_slot": "nps_score"})
+    slots = ValidateNpsForm().validate_nps_score("hmm hard to say really", CollectingDispatcher(), tracker, DOMAIN)
+    assert "nps_step_aside" not in slots and slots["nps_score"] is None
