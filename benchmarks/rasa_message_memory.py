@@ -48,14 +48,10 @@ class Measurement:
 
 
 def rasa_pid(stack: RuntimeStack) -> int:
-    for pid in stack.processes():
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if any(part.endswith(b"/rasa") for part in command) and b"run" in command:
-            return pid
-    raise RuntimeError("no `rasa run` process under the launcher")
+    pid = stack.rasa_pid()
+    if pid is None:
+        raise RuntimeError("no `rasa run` process under the launcher")
+    return pid
 
 
 def memory_mb(pid: int, field: str) -> float:

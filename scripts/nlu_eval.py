@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from analytics.evaluation.agreement import wilson
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RASA_BIN = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -74,14 +75,10 @@ class NluResult:
         return {name: figures.f1 for name, figures in self.per_class.items()}
 
 
-def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion (sensible near 0 and 1, unlike the plain normal one)."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+def wilson_interval(successes: int, n: int) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion (analytics.evaluation.agreement.wilson)."""
+    estimate = wilson(successes, n)
+    return (estimate.low, estimate.high)
 
 
 def classification_figures(gold: Sequence[str], predicted: Sequence[str]) -> tuple[dict[str, ClassFigures], float]:

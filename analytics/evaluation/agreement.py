@@ -16,7 +16,8 @@ import numpy as np
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-Z_95 = 1.959963984540054
+from analytics.nps.maths import Z_95
+
 BOOTSTRAP_ROUNDS = 2000
 BOOTSTRAP_SEED = 20261208
 

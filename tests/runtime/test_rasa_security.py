@@ -53,17 +53,6 @@ def last_user_event(stack: RuntimeStack, sender: str) -> dict:
     return [event for event in stack.tracker(sender)["events"] if event["event"] == "user"][-1]
 
 
-def rasa_pid(stack: RuntimeStack) -> int | None:
-    for pid in stack.processes():
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if any(part.endswith(b"/rasa") for part in command) and b"run" in command:
-            return pid
-    return None
-
-
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -140,7 +129,7 @@ def test_the_launcher_generates_the_token_once_and_keeps_it_private(tmp_path):
 # -- finding 1: the message length cap, on REST ----------------------------------------------------------
 @pytest.mark.parametrize("length", [40_000, 1_000_000])
 def test_a_long_rest_message_is_cut_and_the_customer_told(runtime_stack, sender_id, length):
-    pid = rasa_pid(runtime_stack)
+    pid = runtime_stack.rasa_pid()
     before = rss_mb(pid) if pid else None
     message = ("help me " * (length // 8 + 1))[:length]
     started = time.monotonic()

@@ -189,6 +189,17 @@ class RuntimeStack:
     def processes(self) -> set[int]:
         return process_tree(self.process.pid) if self.process else set()
 
+    def rasa_pid(self) -> int | None:
+        """The pid of the `rasa run` process under the launcher (for memory readings), else None."""
+        for pid in self.processes():
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if any(part.endswith(b"/rasa") for part in command) and b"run" in command:
+                return pid
+        return None
+
     def stop(self, timeout: float = 60.0) -> int | None:
         """Ctrl-C the launcher and wait for it; returns its exit code."""
         if self.process is None or self.process.poll() is not None:
